@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Installs a pinned n8n into a cache folder outside the repository, once per version, and prints its location.
+// n8n-nodes-base pulls `xlsx` from a CDN tarball that an offline machine cannot reach, so n8n is installed inside a
+// small host package that overrides `xlsx` with the registry's copy.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync, rmSync, renameSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export const N8N_VERSION = process.env.HINDSITE_E2E_N8N_VERSION || '2.8.4';
+
+export function n8nCacheRoot() {
+	const base = process.env.HINDSITE_N8N_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'n8n-nodes-hindsite');
+	return join(base, `n8n-${N8N_VERSION}`);
+}
+
+export function n8nBinary(root = n8nCacheRoot()) {
+	return join(root, 'node_modules', 'n8n', 'bin', 'n8n');
+}
+
+function folderSizeMb(dir) {
+	const out = spawnSync('du', ['-sm', dir], { encoding: 'utf8' });
+	return out.status === 0 ? Number(out.stdout.split(/\s+/)[0]) : NaN;
+}
+
+export function ensureN8n({ log = (line) => process.stderr.write(`${line}\n`) } = {}) {
+	const root = n8nCacheRoot();
+	if (existsSync(join(root, '.complete')) && existsSync(n8nBinary(root))) {
+		return root;
+	}
+	const staging = `${root}.partial-${process.pid}`;
+	rmSync(staging, { recursive: true, force: true });
+	mkdirSync(staging, { recursive: true });
+	writeFileSync(
+		join(staging, 'package.json'),
+		JSON.stringify(
+			{
+				name: 'hindsite-e2e-n8n-host',
+				private: true,
+				dependencies: { n8n: N8N_VERSION },
+				overrides: { xlsx: '0.18.5' },
+			},
+			null,
+			2,
+		),
+	);
+	log(`Installing n8n ${N8N_VERSION} into ${root} (first run only; expect about 5-7 minutes and 2.3 GB)...`);
+	const started = Date.now();
+	const result = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+		cwd: staging,
+		stdio: ['ignore', 'inherit', 'inherit'],
+		env: { ...process.env, npm_config_yes: 'true' },
+	});
+	if (result.status !== 0) {
+		throw new Error(`npm install of n8n ${N8N_VERSION} failed with exit code ${result.status}`);
+	}
+	writeFileSync(join(staging, '.complete'), new Date().toISOString());
+	rmSync(root, { recursive: true, force: true });
+	renameSync(staging, root);
+	const seconds = Math.round((Date.now() - started) / 1000);
+	log(`Installed n8n ${N8N_VERSION}: ${folderSizeMb(root)} MB in ${seconds} s.`);
+	return root;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+	const root = ensureN8n();
+	process.stdout.write(`${root}\n`);
+}
