@@ -1,0 +1,127 @@
+// Polls the list endpoint until redeliveries reach a final state. There is no single-delivery GET, so a delivery's
+// state is read by listing its webhook's deliveries created at or after its created_at. Deliveries of one webhook
+// that wait together share each round: one listing (plus extra pages) serves all of them.
+// No n8n imports: the listing and the abortable sleep are passed in.
+import { isFinalState } from './deliveryState';
+import type { WebhookDelivery } from './interfaces';
+
+export interface Waiter<K> {
+	key: K;
+	/** The delivery as the redelivery POST returned it. */
+	delivery: WebhookDelivery;
+	pollIntervalMs: number;
+	timeoutMs: number;
+}
+
+export interface WaitOutcome {
+	/** The last state seen: from the latest listing that contained it, else the POST's answer. */
+	delivery: WebhookDelivery;
+	final: boolean;
+	timedOut: boolean;
+	polls: number;
+	waitedMs: number;
+	/** Set when the state could not be read (the listing failed after its retries). */
+	error?: unknown;
+}
+
+export interface WaitDependencies {
+	/**
+	 * Deliveries of `webhookId` created at or after `since`, walking pages until every wanted id is found or a page is
+	 * empty. Returns those found.
+	 */
+	findDeliveries(webhookId: string, since: string, wanted: ReadonlySet<string>): Promise<Map<string, WebhookDelivery>>;
+	/** Sleeps, and rejects at once when the execution is cancelled. */
+	sleep(ms: number): Promise<void>;
+	now(): number;
+	/** Errors that must end the whole wait (the execution was cancelled) rather than one webhook's waiters. */
+	isCancellation?(error: unknown): boolean;
+}
+
+interface Tracked<K> {
+	waiter: Waiter<K>;
+	last: WebhookDelivery;
+	polls: number;
+	deadline: number;
+}
+
+function earliest(createdAts: string[]): string {
+	return createdAts.reduce((min, value) => (Date.parse(value) < Date.parse(min) ? value : min));
+}
+
+export async function waitForFinalStates<K>(
+	waiters: ReadonlyArray<Waiter<K>>,
+	deps: WaitDependencies,
+): Promise<Map<K, WaitOutcome>> {
+	const started = deps.now();
+	const outcomes = new Map<K, WaitOutcome>();
+	let active: Array<Tracked<K>> = [];
+
+	const settle = (tracked: Tracked<K>, extra: Partial<WaitOutcome> = {}) => {
+		outcomes.set(tracked.waiter.key, {
+			delivery: tracked.last,
+			final: isFinalState(tracked.last.state),
+			timedOut: false,
+			polls: tracked.polls,
+			waitedMs: deps.now() - started,
+			...extra,
+		});
+	};
+
+	for (const waiter of waiters) {
+		const tracked = { waiter, last: waiter.delivery, polls: 0, deadline: started + Math.max(0, waiter.timeoutMs) };
+		if (isFinalState(waiter.delivery.state)) settle(tracked);
+		else active.push(tracked);
+	}
+
+	let lastRound = started;
+	while (active.length > 0) {
+		const interval = Math.min(...active.map((t) => Math.max(1, t.waiter.pollIntervalMs)));
+		const deadline = Math.min(...active.map((t) => t.deadline));
+		await deps.sleep(Math.max(0, Math.min(lastRound + interval, deadline) - deps.now()));
+		lastRound = deps.now();
+
+		const byWebhook = new Map<string, Array<Tracked<K>>>();
+		for (const tracked of active) {
+			const group = byWebhook.get(tracked.last.webhook_id) ?? [];
+			group.push(tracked);
+			byWebhook.set(tracked.last.webhook_id, group);
+		}
+		await Promise.all(
+			[...byWebhook].map(async ([webhookId, group]) => {
+				const wanted = new Set(group.map((t) => t.waiter.delivery.id));
+				const since = earliest(group.map((t) => t.waiter.delivery.created_at));
+				try {
+					const found = await deps.findDeliveries(webhookId, since, wanted);
+					for (const tracked of group) {
+						tracked.polls++;
+						const seen = found.get(tracked.waiter.delivery.id);
+						if (seen) tracked.last = seen;
+					}
+				} catch (error) {
+					// A cancelled execution must end as cancelled, not as one more per-item error.
+					// eslint-disable-next-line @n8n/community-nodes/require-node-api-error
+					if (deps.isCancellation?.(error)) throw error;
+					for (const tracked of group) {
+						tracked.polls++;
+						settle(tracked, { error });
+					}
+				}
+			}),
+		);
+
+		const now = deps.now();
+		active = active.filter((tracked) => {
+			if (outcomes.has(tracked.waiter.key)) return false;
+			if (isFinalState(tracked.last.state)) {
+				settle(tracked);
+				return false;
+			}
+			if (now >= tracked.deadline) {
+				settle(tracked, { timedOut: true });
+				return false;
+			}
+			return true;
+		});
+	}
+	return outcomes;
+}
