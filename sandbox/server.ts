@@ -30,6 +30,8 @@ export interface SandboxOptions {
 	bulkLimit?: number;
 	/** When true, the list route also answers 403 to non-admin clients; default false (a guess). */
 	listRequiresAdmin?: boolean;
+	/** Called with each request log entry once it is final (answered, dropped or reset). */
+	onRequest?: (entry: RequestLogEntry) => void;
 }
 
 export interface Delivery {
@@ -645,7 +647,7 @@ class SandboxServer implements Sandbox {
 		if (fault?.kind === 'reset') {
 			entry.durationMs = Date.now() - startedAt;
 			req.socket.destroy();
-			return;
+			return this.done(entry);
 		}
 
 		const raw = await this.readBody(req);
@@ -689,7 +691,7 @@ class SandboxServer implements Sandbox {
 		if (fault?.kind === 'dropAfterWork') {
 			entry.durationMs = Date.now() - startedAt;
 			req.socket.destroy();
-			return;
+			return this.done(entry);
 		}
 		if (fault?.kind === 'slowResponse') {
 			await this.delay(fault.ms ?? 30_000);
@@ -712,6 +714,16 @@ class SandboxServer implements Sandbox {
 		entry.durationMs = Date.now() - entry.startedAt;
 		entry.clientAborted = true;
 		req.socket.destroy();
+		this.done(entry);
+	}
+
+	private done(entry: RequestLogEntry): void {
+		if (!this.options.onRequest) return;
+		try {
+			this.options.onRequest(entry);
+		} catch {
+			/* an observer's failure must not break the server */
+		}
 	}
 
 	private retryAfter(fault: FaultSpec): Record<string, string> | undefined {
@@ -743,10 +755,11 @@ class SandboxServer implements Sandbox {
 		if (reply.status === 401) this.count.unauthorized++;
 		if (res.destroyed || res.socket?.destroyed) {
 			entry.clientAborted = true;
-			return;
+		} else {
+			res.writeHead(reply.status, headers);
+			res.end(body);
 		}
-		res.writeHead(reply.status, headers);
-		res.end(body);
+		this.done(entry);
 	}
 
 	// ---- routes ------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import type { Sandbox } from '../../sandbox';
-import { startTestSandbox, stopTestSandboxes } from '../helpers/sandbox';
+import { expectRecordedResponsesValid, startTestSandbox, stopTestSandboxes } from '../helpers/sandbox';
 import { bearer, getToken, request } from './http';
 
 describe('POST /api/v2/webhook_deliveries/redeliveries', () => {
@@ -20,6 +20,7 @@ describe('POST /api/v2/webhook_deliveries/redeliveries', () => {
 		admin = await getToken(sb.baseUrl, sb.clients.admin.clientId, sb.clients.admin.clientSecret);
 	});
 	afterAll(stopTestSandboxes);
+	afterAll(() => expectRecordedResponsesValid());
 
 	it('creates one new delivery per known id and drops unknown and other-organisation ids', async () => {
 		const [a, b] = sb.seed.deliveryIdsByState.errored;

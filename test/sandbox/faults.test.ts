@@ -1,5 +1,5 @@
 import type { Sandbox } from '../../sandbox';
-import { startTestSandbox, stopTestSandboxes } from '../helpers/sandbox';
+import { expectRecordedResponsesValid, startTestSandbox, stopTestSandboxes } from '../helpers/sandbox';
 import { bearer, getToken, request } from './http';
 
 describe('sandbox fault injection', () => {
@@ -17,6 +17,7 @@ describe('sandbox fault injection', () => {
 		admin = await getToken(sb.baseUrl, sb.clients.admin.clientId, sb.clients.admin.clientSecret);
 	});
 	afterAll(stopTestSandboxes);
+	afterAll(() => expectRecordedResponsesValid());
 
 	it('latency: waits, then answers normally', async () => {
 		sb.injectFault({ route: 'list', kind: 'latency', ms: 60 });

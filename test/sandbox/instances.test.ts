@@ -1,9 +1,10 @@
 import { SCENARIOS, startSandbox, UUID_V7_PATTERN } from '../../sandbox';
-import { startTestSandbox, stopTestSandboxes } from '../helpers/sandbox';
+import { expectRecordedResponsesValid, startTestSandbox, stopTestSandboxes } from '../helpers/sandbox';
 import { bearer, getToken, request, sleep } from './http';
 
 describe('sandbox instances', () => {
 	afterEach(stopTestSandboxes);
+	afterAll(() => expectRecordedResponsesValid());
 
 	it('starts and stops many instances on ephemeral ports', async () => {
 		for (let round = 0; round < 5; round++) {

@@ -1,5 +1,5 @@
 import { SCENARIOS, UUID_V7_PATTERN, type Sandbox } from '../../sandbox';
-import { startTestSandbox, stopTestSandboxes } from '../helpers/sandbox';
+import { expectRecordedResponsesValid, startTestSandbox, stopTestSandboxes } from '../helpers/sandbox';
 import { bearer, getToken, request, sleep } from './http';
 
 describe('sandbox routes', () => {
@@ -14,6 +14,7 @@ describe('sandbox routes', () => {
 		admin = await getToken(sb.baseUrl, sb.clients.admin.clientId, sb.clients.admin.clientSecret);
 	});
 	afterAll(stopTestSandboxes);
+	afterAll(() => expectRecordedResponsesValid());
 
 	describe('POST /oauth/token', () => {
 		it('issues a bearer token for client credentials in the form body, with an empty scope', async () => {
