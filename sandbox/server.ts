@@ -30,6 +30,11 @@ export interface SandboxOptions {
 	bulkLimit?: number;
 	/** When true, the list route also answers 403 to non-admin clients; default false (a guess). */
 	listRequiresAdmin?: boolean;
+	/**
+	 * Source of the current time in ms (default Date.now). Deliveries, tokens and timestamps follow
+	 * it, so a test can move time by hand; the request log's timings stay on the real clock.
+	 */
+	now?: () => number;
 	/** Called with each request log entry once it is final (answered, dropped or reset). */
 	onRequest?: (entry: RequestLogEntry) => void;
 }
@@ -316,9 +321,9 @@ class SandboxServer implements Sandbox {
 		this.listRequiresAdmin = options.listRequiresAdmin ?? false;
 		if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new RangeError('pageSize must be a positive integer');
 		if (!(this.tokenExpiresIn > 0)) throw new RangeError('tokenExpiresIn must be positive');
-		this.clock = new ScaledClock(options.timeScale ?? 1);
+		this.clock = new ScaledClock(options.timeScale ?? 1, options.now ?? Date.now);
 		this.defaultScenario = resolveScenario(options.defaultScenario ?? SCENARIOS.fastSuccess);
-		this.seedData = buildSeed(this.ids, Date.now());
+		this.seedData = buildSeed(this.ids, (options.now ?? Date.now)());
 		const c = this.seedData.clients;
 		for (const client of [c.admin, c.nonAdmin, c.otherOrgAdmin]) this.clientsById.set(client.clientId, client);
 		const creds = (x: SeedClient): ClientCredentials => ({ clientId: x.clientId, clientSecret: x.clientSecret });
@@ -539,7 +544,7 @@ class SandboxServer implements Sandbox {
 	}
 
 	reset(): void {
-		this.clock = new ScaledClock(this.options.timeScale ?? 1);
+		this.clock = new ScaledClock(this.options.timeScale ?? 1, this.options.now ?? Date.now);
 		this.defaultScenario = resolveScenario(this.options.defaultScenario ?? SCENARIOS.fastSuccess);
 		this.loadSeed();
 		this.tokens = new Map();
@@ -819,7 +824,7 @@ class SandboxServer implements Sandbox {
 				access_token: token,
 				token_type: 'Bearer',
 				expires_in: this.tokenExpiresIn,
-				created_at: Math.floor(Date.now() / 1000),
+				created_at: Math.floor(this.clock.now() / 1000),
 			},
 		};
 	}
