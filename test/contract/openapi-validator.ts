@@ -67,7 +67,17 @@ export interface ContractReport {
 	failures: ContractFailure[];
 }
 
-type Json = Record<string, any>;
+type Json = Record<string, unknown>;
+
+/** Walks into parsed YAML/JSON: at(doc, 'paths', '/x', 'get') or undefined when any step is missing. */
+function at(node: unknown, ...keys: string[]): unknown {
+	let cur = node;
+	for (const k of keys) {
+		if (!cur || typeof cur !== 'object') return undefined;
+		cur = (cur as Json)[k];
+	}
+	return cur;
+}
 
 function rewriteRefs(node: unknown): unknown {
 	if (Array.isArray(node)) return node.map(rewriteRefs);
@@ -96,7 +106,7 @@ export class OpenApiResponseValidator {
 		addFormats(this.ajv);
 		// OpenAPI's singular `example` is an annotation, not a JSON Schema keyword.
 		this.ajv.addKeyword({ keyword: 'example', schemaType: ['string', 'number', 'boolean', 'object', 'array', 'null'] });
-		this.ajv.addSchema({ $id: COMPONENTS_ID, $defs: rewriteRefs(this.doc.components.schemas) as Json });
+		this.ajv.addSchema({ $id: COMPONENTS_ID, $defs: rewriteRefs(at(this.doc, 'components', 'schemas')) as Json });
 		this.errorShape = this.ajv.compile({
 			type: 'object',
 			required: ['error', 'error_description'],
@@ -113,11 +123,11 @@ export class OpenApiResponseValidator {
 	/** The response entry the spec declares for an operation and status: exact code, then NXX, then default. */
 	declared(route: RouteName, status: number): { key: string; schema?: Json } | null {
 		const op = OPERATIONS[route];
-		const responses = this.doc.paths?.[op.path]?.[op.method]?.responses as Json | undefined;
+		const responses = at(this.doc, 'paths', op.path, op.method, 'responses') as Json | undefined;
 		if (!responses) return null;
 		const key = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => k in responses);
 		if (!key) return null;
-		return { key, schema: responses[key]?.content?.['application/json']?.schema };
+		return { key, schema: at(responses, key, 'content', 'application/json', 'schema') as Json | undefined };
 	}
 
 	private schemaFor(route: RouteName, key: string, schema: Json): ValidateFunction {
@@ -189,8 +199,9 @@ export class OpenApiResponseValidator {
 			let deliveries: unknown[] = [];
 			if (entry.route === 'redeliver') deliveries = [body];
 			else if (entry.route === 'list' || entry.route === 'bulkRedeliver') {
-				deliveries = (body as Json).webhook_deliveries;
-				if (!Array.isArray(deliveries)) return 'webhook_deliveries is missing';
+				const items = (body as Json).webhook_deliveries;
+				if (!Array.isArray(items)) return 'webhook_deliveries is missing';
+				deliveries = items;
 			}
 			for (const d of deliveries) {
 				if (!this.fullDelivery(d)) return `a delivery lacks documented fields: ${this.errors(this.fullDelivery)}`;
@@ -201,7 +212,7 @@ export class OpenApiResponseValidator {
 				}
 				if ((body as Json).token_type !== 'Bearer') return 'token_type is not Bearer';
 			}
-			if (entry.route === 'bulkRedeliver' && !Array.isArray((body as Json).meta?.dropped_ids)) {
+			if (entry.route === 'bulkRedeliver' && !Array.isArray(at(body, 'meta', 'dropped_ids'))) {
 				return 'meta.dropped_ids is not an array';
 			}
 			return null;

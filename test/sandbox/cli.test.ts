@@ -8,6 +8,7 @@ const TSX = path.join(ROOT, 'node_modules', '.bin', process.platform === 'win32'
 
 interface Started {
 	child: ChildProcessWithoutNullStreams;
+	// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the printed JSON, inspected freely
 	info: Record<string, any>;
 	stdout: () => string;
 	stderr: () => string;

@@ -4,7 +4,8 @@ export interface HttpResult {
 	status: number;
 	headers: http.IncomingHttpHeaders;
 	text: string;
-	/** Parsed body when it is JSON, otherwise undefined. */
+	/** Parsed body when it is JSON, otherwise undefined (typed loosely: tests poke into it freely). */
+	// eslint-disable-next-line @typescript-eslint/no-explicit-any
 	json: any;
 }
 
