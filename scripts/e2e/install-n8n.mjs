@@ -46,20 +46,43 @@ export function ensureN8n({ log = (line) => process.stderr.write(`${line}\n`) } 
 	);
 	log(`Installing n8n ${N8N_VERSION} into ${root} (first run only; expect about 5-7 minutes and 2.3 GB)...`);
 	const started = Date.now();
-	const result = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
-		cwd: staging,
-		stdio: ['ignore', 'inherit', 'inherit'],
-		env: { ...process.env, npm_config_yes: 'true' },
-	});
+	const result = spawnSync(
+		'npm',
+		// sqlite3 compiles in its install script: make sure a user or CI setting cannot switch scripts off.
+		['install', '--no-audit', '--no-fund', '--loglevel=error', '--ignore-scripts=false'],
+		{ cwd: staging, stdio: ['ignore', 'inherit', 'inherit'], env: cleanNpmEnv() },
+	);
 	if (result.status !== 0) {
-		throw new Error(`npm install of n8n ${N8N_VERSION} failed with exit code ${result.status}`);
+		rmSync(staging, { recursive: true, force: true });
+		throw new Error(`npm install of n8n ${N8N_VERSION} failed with exit code ${result.status ?? result.signal}`);
+	}
+	const missing = [n8nBinary(staging), join(staging, 'node_modules', 'sqlite3', 'build', 'Release', 'node_sqlite3.node')].filter(
+		(file) => !existsSync(file),
+	);
+	if (missing.length > 0) {
+		rmSync(staging, { recursive: true, force: true });
+		throw new Error(`npm install of n8n ${N8N_VERSION} finished, but left out ${missing.join(', ')} (did an install script not run?)`);
 	}
 	writeFileSync(join(staging, '.complete'), new Date().toISOString());
-	rmSync(root, { recursive: true, force: true });
-	renameSync(staging, root);
+	if (existsSync(join(root, '.complete')) && existsSync(n8nBinary(root))) {
+		// Another process finished the same install meanwhile: keep theirs, which may already be in use.
+		rmSync(staging, { recursive: true, force: true });
+	} else {
+		rmSync(root, { recursive: true, force: true });
+		renameSync(staging, root);
+	}
 	const seconds = Math.round((Date.now() - started) / 1000);
 	log(`Installed n8n ${N8N_VERSION}: ${folderSizeMb(root)} MB in ${seconds} s.`);
 	return root;
+}
+
+/**
+ * The environment without the npm_* variables of an enclosing `npm run`: they carry the project's own settings
+ * (its prefix, its .npmrc) into an install that belongs elsewhere. npm still reads the user's and the machine's config.
+ */
+function cleanNpmEnv() {
+	const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+	return { ...env, npm_config_yes: 'true' };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
