@@ -28,7 +28,10 @@ export interface SandboxOptions {
 	defaultScenario?: Scenario;
 	/** Most ids the bulk route accepts in one call; default 100 (a guess). */
 	bulkLimit?: number;
-	/** When true, the list route also answers 403 to non-admin clients; default false (a guess). */
+	/**
+	 * When true (the default, a guess), the list route answers 403 to non-admin clients, as it does for the
+	 * redelivery routes: the docs list 403 as the list's only error and call every API client an organisation admin.
+	 */
 	listRequiresAdmin?: boolean;
 	/**
 	 * Source of the current time in ms (default Date.now). Deliveries, tokens and timestamps follow
@@ -318,7 +321,7 @@ class SandboxServer implements Sandbox {
 		this.pageSize = options.pageSize ?? 25;
 		this.tokenExpiresIn = options.tokenExpiresIn ?? 7200;
 		this.bulkLimit = options.bulkLimit ?? 100;
-		this.listRequiresAdmin = options.listRequiresAdmin ?? false;
+		this.listRequiresAdmin = options.listRequiresAdmin ?? true;
 		if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new RangeError('pageSize must be a positive integer');
 		if (!(this.tokenExpiresIn > 0)) throw new RangeError('tokenExpiresIn must be positive');
 		this.clock = new ScaledClock(options.timeScale ?? 1, options.now ?? Date.now);
