@@ -281,6 +281,8 @@ export class N8nUserFolder {
 export class RunningEditor {
 	log = '';
 
+	private cookie = '';
+
 	private exited: Promise<void>;
 
 	private hasExited = false;
@@ -326,6 +328,32 @@ export class RunningEditor {
 		if (response.status !== 200) {
 			throw new Error(`Setting up the n8n owner failed with ${response.status}: ${(await response.text()).slice(0, 500)}`);
 		}
+	}
+
+	/** Signs in and keeps the session cookie for api(). */
+	async login(user: { email: string; password: string }): Promise<void> {
+		const response = await fetch(`${this.url}/rest/login`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ emailOrLdapLoginId: user.email, password: user.password }),
+		});
+		if (response.status !== 200) throw new Error(`Signing in to n8n failed with ${response.status}: ${(await response.text()).slice(0, 500)}`);
+		this.cookie = response.headers
+			.getSetCookie()
+			.map((cookie) => cookie.split(';')[0])
+			.join('; ');
+	}
+
+	/** A request to n8n as the signed-in user. */
+	async api(path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
+		return await fetch(`${this.url}${path}`, {
+			method: init.method ?? 'GET',
+			headers: {
+				...(this.cookie ? { cookie: this.cookie } : {}),
+				...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+			},
+			body: init.body === undefined ? undefined : JSON.stringify(init.body),
+		});
 	}
 
 	/** SIGTERM, as n8n expects, then SIGKILL if it lingers. */
