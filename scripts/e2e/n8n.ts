@@ -204,12 +204,14 @@ export class N8nUserFolder {
 	/** Runs one n8n CLI command to completion. */
 	async run(args: string[], { timeoutSeconds = 120 } = {}): Promise<CommandResult> {
 		const started = Date.now();
-		const child = spawn(process.execPath, [join(this.paths.n8nRoot, 'node_modules', 'n8n', 'bin', 'n8n'), ...args], {
-			cwd: this.dir,
-			env: this.env,
-			stdio: ['ignore', 'pipe', 'pipe'],
-			detached: true,
-		});
+		const child = track(
+			spawn(process.execPath, [join(this.paths.n8nRoot, 'node_modules', 'n8n', 'bin', 'n8n'), ...args], {
+				cwd: this.dir,
+				env: this.env,
+				stdio: ['ignore', 'pipe', 'pipe'],
+				detached: true,
+			}),
+		);
 		this.children.add(child);
 		let stdout = '';
 		let stderr = '';
@@ -258,12 +260,14 @@ export class N8nUserFolder {
 	/** Starts n8n's editor and resolves once its REST API answers. */
 	async startEditor(port: number, host = '127.0.0.1'): Promise<RunningEditor> {
 		const env = { ...this.env, N8N_PORT: String(port), N8N_LISTEN_ADDRESS: host, N8N_HOST: host, N8N_PROTOCOL: 'http' };
-		const child = spawn(process.execPath, [join(this.paths.n8nRoot, 'node_modules', 'n8n', 'bin', 'n8n'), 'start'], {
-			cwd: this.dir,
-			env,
-			stdio: ['ignore', 'pipe', 'pipe'],
-			detached: true,
-		});
+		const child = track(
+			spawn(process.execPath, [join(this.paths.n8nRoot, 'node_modules', 'n8n', 'bin', 'n8n'), 'start'], {
+				cwd: this.dir,
+				env,
+				stdio: ['ignore', 'pipe', 'pipe'],
+				detached: true,
+			}),
+		);
 		this.children.add(child);
 		const editor = new RunningEditor(child, `http://${host}:${port}`, () => this.children.delete(child));
 		await editor.waitUntilReady();
@@ -366,12 +370,28 @@ export class RunningEditor {
 	}
 }
 
+/** Every n8n process started here and not yet ended, so none outlives this process (see the exit hook below). */
+const liveChildren = new Set<ChildProcess>();
+
+function track(child: ChildProcess): ChildProcess {
+	liveChildren.add(child);
+	child.once('close', () => liveChildren.delete(child));
+	return child;
+}
+
+process.once('exit', () => {
+	for (const child of liveChildren) killGroup(child, 'SIGKILL');
+});
+
+/** Stops a test file or script on Ctrl-C or SIGTERM in a way that still runs the exit hook above. */
+export function exitOnSignals(): void {
+	for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+}
+
 /** Signals the process group that `detached: true` gave the child, so n8n's task runners go with it. */
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-	if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) {
-		// The leader is gone, but its task runner may not be: signal the group anyway when we know it.
-		if (child.pid === undefined) return;
-	}
+	// Even when the leader has exited its task runner may not have, so the group is signalled either way.
+	if (child.pid === undefined) return;
 	try {
 		process.kill(-child.pid, signal);
 	} catch {

@@ -11,12 +11,16 @@ import {
 	CREDENTIAL_ID,
 	CREDENTIAL_NAME,
 	CREDENTIAL_TYPE,
+	exitOnSignals,
 	N8nUserFolder,
 	type Execution,
 	type OutputItem,
 	type WorkflowFile,
 } from '../../scripts/e2e/n8n';
 import { prepare, type Prepared } from '../../scripts/e2e/prepare';
+
+// Ctrl-C or the test runner's SIGTERM must not leave n8n processes behind.
+exitOnSignals();
 
 interface SuiteContext extends Prepared {
 	workDir: string;
