@@ -42,11 +42,10 @@ export class CredentialStore {
 	}
 
 	helper() {
-		const store = this;
 		const credentialType = new HindsiteOAuth2Api();
 		return {
 			getParentTypes: (name: string) => (name === CREDENTIAL_TYPE ? ['oAuth2Api'] : []),
-			async getDecrypted(
+			getDecrypted: async (
 				_additionalData: IWorkflowExecuteAdditionalData,
 				_nodeCredentials: unknown,
 				type: string,
@@ -54,12 +53,12 @@ export class CredentialStore {
 				_executeData?: IExecuteData,
 				_raw?: boolean,
 				resolve?: ICredentialsExpressionResolveValues,
-			): Promise<ICredentialDataDecryptedObject> {
+			): Promise<ICredentialDataDecryptedObject> => {
 				if (type !== CREDENTIAL_TYPE) throw new Error(`No credential of type ${type} in this test`);
 				// As n8n does: the type's defaults under the stored data, then expressions resolved with $self = the data.
 				const merged: ICredentialDataDecryptedObject = {};
 				for (const property of credentialType.properties) merged[property.name] = property.default as never;
-				Object.assign(merged, JSON.parse(JSON.stringify(store.data)));
+				Object.assign(merged, JSON.parse(JSON.stringify(this.data)));
 				for (const [key, value] of Object.entries(merged)) {
 					if (typeof value === 'string' && value.startsWith('=') && resolve) {
 						merged[key] = resolve.workflow.expression.getComplexParameterValue(
@@ -75,13 +74,13 @@ export class CredentialStore {
 				}
 				return merged;
 			},
-			async updateCredentialsOauthTokenData(
+			updateCredentialsOauthTokenData: async (
 				_nodeCredentials: unknown,
 				_type: string,
 				data: ICredentialDataDecryptedObject,
-			): Promise<void> {
-				store.data.oauthTokenData = data.oauthTokenData;
-				store.tokenWrites.push(data.oauthTokenData as IDataObject);
+			): Promise<void> => {
+				this.data.oauthTokenData = data.oauthTokenData;
+				this.tokenWrites.push(data.oauthTokenData as IDataObject);
 			},
 			async updateCredentials(): Promise<void> {},
 			async authenticate(_credentials: unknown, _type: string, requestOptions: unknown) {

@@ -280,3 +280,10 @@ describe('mapInOrder', () => {
 		]);
 	});
 });
+
+describe('mapInOrder: a concurrency that is not a number', () => {
+	test('still runs every task, one at a time', async () => {
+		const results = await mapInOrder([1, 2, 3], async (n) => n * 2, { concurrency: Number.NaN });
+		expect(results).toEqual([2, 4, 6].map((value) => ({ status: 'fulfilled', value })));
+	});
+});

@@ -130,3 +130,10 @@ describe('deliveryIdPathSegment', () => {
 		expect(checkDeliveryId('..').ok).toBe(false);
 	});
 });
+
+describe('checkDeliveryId: characters that cannot be encoded', () => {
+	test('an id with a lone surrogate is refused before anything is sent', () => {
+		const check = checkDeliveryId('a\uD800b');
+		expect(check.ok).toBe(false);
+	});
+});

@@ -135,3 +135,12 @@ describe('isWebhookDelivery', () => {
 		expect(isWebhookDelivery({ ...delivery(), ...overrides })).toBe(false);
 	});
 });
+
+describe('describeOutcome: empty last-attempt details', () => {
+	test.each([
+		[{ code: null, error: '' }],
+		[{} as { code: null; error: null }],
+	])('adds no empty suffix for %j', (response) => {
+		expect(describeOutcome({ id: 'd', state: 'completed', response })).toBe('Delivery d completed');
+	});
+});

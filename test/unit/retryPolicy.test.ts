@@ -160,8 +160,6 @@ describe('parseRetryAfterMs', () => {
 		['0', 0],
 		['1', 1_000],
 		['120', 120_000],
-		['1.5', 1_500],
-		['0.0004', 0],
 		['  5  ', 5_000],
 	])('reads delta-seconds %j as %i ms', (value, expected) => {
 		expect(parseRetryAfterMs(value, NOW)).toBe(expected);
@@ -184,8 +182,19 @@ describe('parseRetryAfterMs', () => {
 		expect(parseRetryAfterMs(undefined, NOW)).toBeUndefined();
 	});
 
-	it.each(['', '   ', 'soon', 'later please', '1e3', '0x10'])('returns undefined for the unreadable value %j', (value) => {
-		expect(parseRetryAfterMs(value, NOW)).toBeUndefined();
+	it.each(['', '   ', 'soon', 'later please', '1e3', '0x10', '1.5', '-1', '-5', '+3', '1,5', 'abc 2', '2026-05-01'])(
+		'returns undefined for the unreadable value %j',
+		(value) => {
+			expect(parseRetryAfterMs(value, NOW)).toBeUndefined();
+		},
+	);
+
+	it('a POST answered 429 with a negative Retry-After is not retried', () => {
+		expect(decideRetry({ method: 'POST', status: 429, retryAfter: '-1' }, 0, POLICY)).toEqual({ retry: false, outcomeUnknown: false });
+	});
+
+	it('a GET answered 503 with a Retry-After past the cap is not waited for', () => {
+		expect(decideRetry({ method: 'GET', status: 503, retryAfter: '3600' }, 0, POLICY)).toEqual({ retry: false, outcomeUnknown: false });
 	});
 });
 

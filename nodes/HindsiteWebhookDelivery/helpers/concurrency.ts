@@ -20,7 +20,7 @@ export async function mapInOrder<T, R>(
 	options: MapInOrderOptions,
 ): Promise<Array<Settled<R>>> {
 	const results: Array<Settled<R>> = inputs.map(() => ({ status: 'skipped' }));
-	const limit = Math.max(1, Math.floor(options.concurrency));
+	const limit = Math.max(1, Math.floor(options.concurrency) || 1);
 	let next = 0;
 	let rejected = false;
 

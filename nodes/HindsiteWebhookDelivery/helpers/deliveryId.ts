@@ -35,6 +35,9 @@ export function checkDeliveryId(value: unknown): DeliveryIdCheck {
 	if (hasForbiddenCharacter(id)) {
 		return { ok: false, reason: 'the Delivery ID contains spaces or control characters' };
 	}
+	if (!canEncode(id)) {
+		return { ok: false, reason: 'the Delivery ID contains a broken character (a lone UTF-16 surrogate)' };
+	}
 	if (id === '.' || id === '..') {
 		return { ok: false, reason: `"${id}" is not a delivery ID` };
 	}
@@ -47,6 +50,15 @@ export function checkDeliveryId(value: unknown): DeliveryIdCheck {
  */
 export function deliveryIdPathSegment(id: string): string {
 	return encodeURIComponent(id);
+}
+
+function canEncode(id: string): boolean {
+	try {
+		encodeURIComponent(id);
+		return true;
+	} catch {
+		return false;
+	}
 }
 
 function describeType(value: unknown): string {

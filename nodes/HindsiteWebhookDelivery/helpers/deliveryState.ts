@@ -11,13 +11,10 @@ export function isFinalState(state: unknown): boolean {
 /** One readable sentence about where a delivery stands, for error messages and hints. */
 export function describeOutcome(delivery: Pick<WebhookDelivery, 'id' | 'state' | 'response'>): string {
 	const response = delivery.response;
-	let last = '';
-	if (response && (response.code !== null || response.error !== null)) {
-		const parts: string[] = [];
-		if (response.code !== null && response.code !== undefined) parts.push(`HTTP ${response.code}`);
-		if (response.error) parts.push(response.error);
-		last = ` (last attempt: ${parts.join(', ')})`;
-	}
+	const parts: string[] = [];
+	if (typeof response?.code === 'number') parts.push(`HTTP ${response.code}`);
+	if (typeof response?.error === 'string' && response.error !== '') parts.push(response.error);
+	const last = parts.length > 0 ? ` (last attempt: ${parts.join(', ')})` : '';
 	switch (delivery.state) {
 		case 'completed':
 			return `Delivery ${delivery.id} completed${last}`;

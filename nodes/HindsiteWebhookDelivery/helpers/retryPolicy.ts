@@ -43,7 +43,9 @@ export function isSafeMethod(method: string): boolean {
 export function parseRetryAfterMs(value: string | undefined, nowMs = Date.now()): number | undefined {
 	if (value === undefined) return undefined;
 	const text = String(value).trim();
-	if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+	if (/^\d+$/.test(text)) return Number(text) * 1000;
+	// RFC 9110 HTTP-date (IMF-fixdate), e.g. "Wed, 21 Oct 2026 07:28:00 GMT"; nothing looser.
+	if (!/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)) return undefined;
 	const date = Date.parse(text);
 	if (Number.isNaN(date)) return undefined;
 	return Math.max(0, date - nowMs);
@@ -79,7 +81,8 @@ export function decideRetry(facts: FailureFacts, retriesDone: number, policy = D
 	}
 	if (!safe) return stop;
 	if (facts.status !== undefined && TRANSIENT_STATUSES.has(facts.status)) {
-		const delayMs = retryAfterMs !== undefined ? Math.min(retryAfterMs, policy.maxRetryAfterMs) : backoffDelayMs(retriesDone, policy);
+		if (retryAfterMs !== undefined && retryAfterMs > policy.maxRetryAfterMs) return stop;
+		const delayMs = retryAfterMs ?? backoffDelayMs(retriesDone, policy);
 		return { retry: true, delayMs, reason: `HTTP ${facts.status}` };
 	}
 	if (facts.status === undefined) {

@@ -6,7 +6,6 @@ import { NodeApiError, NodeOperationError, sleepWithAbort } from 'n8n-workflow';
 import { DEFAULT_RETRY_POLICY, decideRetry, parseRetryAfterMs, type FailureFacts, type RetryPolicy } from '../helpers/retryPolicy';
 
 export const CREDENTIAL_TYPE = 'hindsiteOAuth2Api';
-export const TOKEN_PATH = '/oauth/token';
 const MAX_REASON_LENGTH = 300;
 
 export interface StatusMessage {
@@ -40,12 +39,19 @@ export interface ClientOptions {
 	retryPolicy?: RetryPolicy;
 }
 
-/** What a failed request left behind, read from n8n's wrapped error (axios below it) or the OAuth2 client's error. */
+/** What a failed request left behind. */
 interface Failure extends FailureFacts {
 	body?: unknown;
+	/** The token request failed, so the request itself was never sent. */
 	tokenFailure: boolean;
+	/** A 2xx whose body was not JSON. */
+	unreadableSuccess?: boolean;
 	message: string;
 }
+
+type HttpAnswer =
+	| { kind: 'response'; statusCode: number; headers: Record<string, unknown>; body: unknown }
+	| { kind: 'thrown'; failure: Failure };
 
 export function normalizeBaseUrl(value: unknown): string | undefined {
 	if (typeof value !== 'string' || value.trim() === '') return undefined;
@@ -68,57 +74,92 @@ export async function createHindsiteClient(ctx: IExecuteFunctions, options: Clie
 	}
 	const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
 
+	const send = async (request: ApiRequest, throwOnHttpError: boolean): Promise<HttpAnswer> => {
+		const httpOptions: IHttpRequestOptions = {
+			method: request.method,
+			url: `${baseUrl}${request.path}`,
+			qs: request.qs,
+			body: request.body,
+			json: true,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: !throwOnHttpError,
+			timeout: options.requestTimeoutMs,
+			// A redirect would resend the bearer token elsewhere; HINDSITE's API is not documented to redirect.
+			disableFollowRedirect: true,
+		};
+		try {
+			const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, httpOptions)) as {
+				statusCode: number;
+				headers?: Record<string, unknown>;
+				body: unknown;
+			};
+			return { kind: 'response', statusCode: response.statusCode, headers: response.headers ?? {}, body: response.body };
+		} catch (error) {
+			// A cancelled execution must end as cancelled, not as an API error.
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error
+			if (ctx.getExecutionCancelSignal()?.aborted) throw error;
+			return { kind: 'thrown', failure: readThrownFailure(error, request.method, !throwOnHttpError) };
+		}
+	};
+
+	// Requests in flight together may all meet an expired token. One at a time lets n8n refresh it; the others then
+	// try the token it stored before asking for another, so one expiry costs one token request.
+	let refreshQueue: Promise<unknown> = Promise.resolve();
+	let refreshes = 0;
+	const sendAfter401 = async (request: ApiRequest): Promise<HttpAnswer> => {
+		const refreshesSeen = refreshes;
+		const turn = refreshQueue.then(async () => {
+			if (refreshes !== refreshesSeen) {
+				const answer = await send(request, false);
+				if (!(answer.kind === 'response' && answer.statusCode === 401)) return answer;
+			}
+			// n8n's OAuth2 helper fetches a new token and sends the request once more only when the 401 is thrown,
+			// so send it in that mode. A 401 means the request was refused unprocessed: sending a POST again cannot
+			// do anything twice.
+			const answer = await send(request, true);
+			refreshes++;
+			return answer;
+		});
+		refreshQueue = turn.catch(() => undefined);
+		return await turn;
+	};
+
 	return {
 		baseUrl,
 		async request<T>(request: ApiRequest): Promise<ApiResponse<T>> {
 			const cancelSignal = ctx.getExecutionCancelSignal();
 			for (let retriesDone = 0; ; retriesDone++) {
-				const httpOptions: IHttpRequestOptions = {
-					method: request.method,
-					url: `${baseUrl}${request.path}`,
-					qs: request.qs,
-					body: request.body,
-					json: true,
-					returnFullResponse: true,
-					timeout: options.requestTimeoutMs,
-					// A redirect would resend the bearer token elsewhere; HINDSITE's API is not documented to redirect.
-					disableFollowRedirect: true,
-				};
+				// Every HTTP answer comes back as a response (status, headers, body), so that Retry-After and the API's
+				// own error text can be read: n8n's wrapped errors keep neither.
+				let answer = await send(request, false);
+				if (answer.kind === 'response' && answer.statusCode === 401) answer = await sendAfter401(request);
+
 				let failure: Failure;
-				try {
-					// n8n's OAuth2 helper fetches the token when none is stored and, on a 401, fetches a new one and sends
-					// the request once more. It only does so when the 401 is thrown, so ignoreHttpStatusErrors stays off.
-					const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, httpOptions)) as {
-						statusCode: number;
-						body: unknown;
-					};
-					if (isJsonValue(response.body)) {
-						return { statusCode: response.statusCode, body: response.body as T };
-					}
+				if (answer.kind === 'thrown') {
+					failure = answer.failure;
+				} else if (answer.statusCode >= 200 && answer.statusCode < 300 && isJsonValue(answer.body)) {
+					return { statusCode: answer.statusCode, body: answer.body as T };
+				} else {
+					const retryAfter = answer.headers['retry-after'];
 					failure = {
 						method: request.method,
-						status: response.statusCode,
-						networkCode: 'EBADBODY',
-						body: response.body,
+						status: answer.statusCode,
+						retryAfter: retryAfter === undefined ? undefined : String(retryAfter),
+						body: answer.body,
 						tokenFailure: false,
-						message: 'the answer was not JSON',
+						unreadableSuccess: answer.statusCode < 300,
+						message: `HTTP ${answer.statusCode}`,
 					};
-				} catch (error) {
-					// A cancelled execution must end as cancelled, not as an API error.
-					// eslint-disable-next-line @n8n/community-nodes/require-node-api-error
-					if (cancelSignal?.aborted) throw error;
-					failure = { ...readFailure(error, baseUrl), method: request.method };
 				}
 
-				const decision =
-					failure.networkCode === 'EBADBODY'
+				const decision = failure.tokenFailure
+					? ({ retry: false, outcomeUnknown: false } as const)
+					: failure.unreadableSuccess
 						? // A 2xx whose body cannot be read: a GET may be read again; a POST has done its work.
 							request.method === 'GET'
 							? decideRetry({ method: 'GET', networkCode: 'EBADBODY' }, retriesDone, policy)
 							: ({ retry: false, outcomeUnknown: true } as const)
-						: failure.tokenFailure
-							? ({ retry: false, outcomeUnknown: false } as const)
-							: decideRetry(failure, retriesDone, policy);
+						: decideRetry(failure, retriesDone, policy);
 				if (decision.retry) {
 					ctx.logger.debug(`HINDSITE ${request.method} ${request.path}: ${decision.reason}; retrying in ${decision.delayMs} ms`);
 					await sleepWithAbort(decision.delayMs, cancelSignal);
@@ -135,36 +176,43 @@ function isJsonValue(body: unknown): boolean {
 	return body !== undefined && typeof body !== 'string';
 }
 
-function errorChain(error: unknown): Array<Record<string, unknown>> {
-	const chain: Array<Record<string, unknown>> = [];
-	let current: unknown = error;
-	while (current && typeof current === 'object' && chain.length < 6) {
-		chain.push(current as Record<string, unknown>);
-		current = (current as { cause?: unknown }).cause;
-	}
-	return chain;
+/**
+ * Reads an error thrown by n8n's request helper. n8n wraps it in a NodeApiError that keeps only `httpCode` (an HTTP
+ * status, or a code such as ECONNREFUSED or the OAuth2 client's EAUTH), its messages and, for JSON bodies,
+ * `context.data`. When HTTP errors are not thrown (`httpErrorsReturned`), any HTTP status here came from the token
+ * endpoint, so the request itself was never sent.
+ */
+function readThrownFailure(error: unknown, method: string, httpErrorsReturned: boolean): Failure {
+	const wrapped = (error ?? {}) as {
+		httpCode?: unknown;
+		code?: unknown;
+		message?: unknown;
+		messages?: unknown;
+		context?: { data?: unknown };
+	};
+	const code = String(wrapped.httpCode ?? wrapped.code ?? '');
+	const texts = [wrapped.message, ...(Array.isArray(wrapped.messages) ? wrapped.messages : [])].filter(
+		(text): text is string => typeof text === 'string',
+	);
+	const status = /^\d{3}$/.test(code) ? Number(code) : undefined;
+	const oauthClientError = code === 'EAUTH' || code === 'ESTATUS';
+	const networkCode = status === undefined && !oauthClientError ? networkCodeOf(code, texts) : undefined;
+	return {
+		method,
+		status,
+		networkCode,
+		body: wrapped.context?.data,
+		tokenFailure: oauthClientError || (httpErrorsReturned && status !== undefined),
+		message: texts[texts.length - 1] ?? String(error),
+	};
 }
 
-function readFailure(error: unknown, baseUrl: string): Failure {
-	const chain = errorChain(error);
-	const axiosLike = chain.find((e) => e.isAxiosError === true || (e.config !== undefined && e.response !== undefined));
-	const response = axiosLike?.response as { status?: number; headers?: Record<string, unknown>; data?: unknown } | undefined;
-	const config = axiosLike?.config as { url?: string } | undefined;
-	// The OAuth2 client reports token endpoint answers as EAUTH (an OAuth error body) or ESTATUS (any other status).
-	const oauthError = chain.find((e) => e.code === 'EAUTH' || e.code === 'ESTATUS');
-	const tokenFailure = oauthError !== undefined || (config?.url ?? '').startsWith(`${baseUrl}${TOKEN_PATH}`);
-	const networkCode = chain.map((e) => e.code).find((code): code is string => typeof code === 'string' && code.startsWith('E'));
-	const retryAfter = response?.headers?.['retry-after'];
-	const innermost = chain[chain.length - 1];
-	return {
-		method: '',
-		status: response?.status ?? (typeof oauthError?.status === 'number' ? oauthError.status : undefined),
-		networkCode: response ? undefined : networkCode,
-		retryAfter: retryAfter === undefined ? undefined : String(retryAfter),
-		body: response?.data ?? oauthError?.body,
-		tokenFailure,
-		message: typeof innermost?.message === 'string' ? innermost.message : String(error),
-	};
+function networkCodeOf(code: string, texts: string[]): string {
+	if (/^E[A-Z_]+$/.test(code)) return code;
+	const joined = texts.join(' ');
+	if (/timeout of \d+ms exceeded/i.test(joined)) return 'ECONNABORTED';
+	if (/socket hang up/i.test(joined)) return 'ECONNRESET';
+	return joined.match(/\bE[A-Z]{4,}\b/)?.[0] ?? 'EUNKNOWN';
 }
 
 /** The API's own words for a failure, cleaned up: JSON error fields, or HTML reduced to its text, capped. */
@@ -218,7 +266,7 @@ function toNodeApiError(node: INode, request: ApiRequest, failure: Failure, outc
 			"Check the credential's Base URL, Client ID and Client Secret. The request itself was not sent to HINDSITE.";
 	} else if (custom) {
 		({ message, description } = custom);
-	} else if (failure.networkCode === 'EBADBODY' && request.method === 'POST') {
+	} else if (failure.unreadableSuccess && request.method === 'POST') {
 		message = `HINDSITE accepted ${request.method} ${request.path} (HTTP ${failure.status}) but its answer could not be read`;
 		description =
 			'The request was not sent again, so that nothing is done twice. Check in HINDSITE whether a new delivery was created before trying again.';
