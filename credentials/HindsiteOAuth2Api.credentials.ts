@@ -59,6 +59,9 @@ export class HindsiteOAuth2Api implements ICredentialType {
 	];
 
 	// "Test" fetches a token (so the client id and secret are checked) and lists deliveries (so admin rights are).
+	// n8n's credential tester runs this request through its OAuth2 path, which fetches a token when none is stored, so
+	// a freshly created credential passes; without a `test`, n8n would only check for a stored token and always fail.
+	// n8n 2.8 loses the HTTP response before matching `rules`, so the editor may show its generic text instead.
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: '={{ $credentials.baseUrl.replace(/\\/+$/, "") }}',
