@@ -36,7 +36,7 @@ export class HindsiteOAuth2Api implements ICredentialType {
 			displayName: 'Access Token URL',
 			name: 'accessTokenUrl',
 			type: 'hidden',
-			default: '={{ $self["baseUrl"].replace(/\\/+$/, "") }}/oauth/token',
+			default: '={{ $self["baseUrl"].trim().replace(/\\/+$/, "") }}/oauth/token',
 		},
 		{
 			displayName: 'Auth URI Query Parameters',
@@ -64,7 +64,7 @@ export class HindsiteOAuth2Api implements ICredentialType {
 	// n8n 2.8 loses the HTTP response before matching `rules`, so the editor may show its generic text instead.
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{ $credentials.baseUrl.replace(/\\/+$/, "") }}',
+			baseURL: '={{ $credentials.baseUrl.trim().replace(/\\/+$/, "") }}',
 			url: '/api/v2/webhook_deliveries',
 			method: 'GET',
 			qs: { page: 1 },

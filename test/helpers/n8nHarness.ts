@@ -104,6 +104,8 @@ export interface RunOptions {
 	/** n8n's node setting "On Error": stop, or continue with error items on the regular or the error output. */
 	onError?: 'stopWorkflow' | 'continueRegularOutput' | 'continueErrorOutput';
 	abortSignal?: AbortSignal;
+	/** n8n's node setting "Retry On Fail". */
+	retryOnFail?: boolean;
 }
 
 const nodeType = new HindsiteWebhookDelivery();
@@ -137,6 +139,7 @@ export async function runNode(options: RunOptions): Promise<INodeExecutionData[]
 		parameters: options.parameters,
 		credentials: { [CREDENTIAL_TYPE]: { id: 'cred-1', name: 'Hindsite sandbox' } },
 		onError: options.onError ?? 'stopWorkflow',
+		retryOnFail: options.retryOnFail,
 	};
 	const workflow = new Workflow({ id: 'wf-1', nodes: [node], connections: {}, active: false, nodeTypes });
 	const workflowNode = workflow.getNode(node.name)!;

@@ -2,6 +2,7 @@
 // state is read by listing its webhook's deliveries created at or after its created_at. Deliveries of one webhook
 // that wait together share each round: one listing (plus extra pages) serves all of them.
 // No n8n imports: the listing and the abortable sleep are passed in.
+import { mapInOrder } from './concurrency';
 import { isFinalState } from './deliveryState';
 import type { WebhookDelivery } from './interfaces';
 
@@ -27,9 +28,16 @@ export interface WaitOutcome {
 export interface WaitDependencies {
 	/**
 	 * Deliveries of `webhookId` created at or after `since`, walking pages until every wanted id is found or a page is
-	 * empty. Returns those found.
+	 * empty. Returns those found. Work past `deadline` (epoch ms) is not started, so no wait outlasts its timeout.
 	 */
-	findDeliveries(webhookId: string, since: string, wanted: ReadonlySet<string>): Promise<Map<string, WebhookDelivery>>;
+	findDeliveries(
+		webhookId: string,
+		since: string,
+		wanted: ReadonlySet<string>,
+		deadline: number,
+	): Promise<Map<string, WebhookDelivery>>;
+	/** Listings in flight at once, one per webhook (default: all webhooks of a round at once). */
+	maxParallelListings?: number;
 	/** Sleeps, and rejects at once when the execution is cancelled. */
 	sleep(ms: number): Promise<void>;
 	now(): number;
@@ -86,28 +94,33 @@ export async function waitForFinalStates<K>(
 			group.push(tracked);
 			byWebhook.set(tracked.last.webhook_id, group);
 		}
-		await Promise.all(
-			[...byWebhook].map(async ([webhookId, group]) => {
+		const groups = [...byWebhook];
+		const listings = await mapInOrder(
+			groups,
+			async ([webhookId, group]) => {
 				const wanted = new Set(group.map((t) => t.waiter.delivery.id));
 				const since = earliest(group.map((t) => t.waiter.delivery.created_at));
-				try {
-					const found = await deps.findDeliveries(webhookId, since, wanted);
-					for (const tracked of group) {
-						tracked.polls++;
-						const seen = found.get(tracked.waiter.delivery.id);
-						if (seen) tracked.last = seen;
-					}
-				} catch (error) {
-					// A cancelled execution must end as cancelled, not as one more per-item error.
-					// eslint-disable-next-line @n8n/community-nodes/require-node-api-error
-					if (deps.isCancellation?.(error)) throw error;
-					for (const tracked of group) {
-						tracked.polls++;
-						settle(tracked, { error });
-					}
-				}
-			}),
+				const groupDeadline = Math.max(...group.map((t) => t.deadline));
+				return await deps.findDeliveries(webhookId, since, wanted, groupDeadline);
+			},
+			{ concurrency: deps.maxParallelListings ?? Math.max(1, groups.length) },
 		);
+		groups.forEach(([, group], position) => {
+			const listing = listings[position];
+			for (const tracked of group) {
+				tracked.polls++;
+				if (listing.status === 'fulfilled') {
+					const seen = listing.value.get(tracked.waiter.delivery.id);
+					if (seen) tracked.last = seen;
+				} else if (listing.status === 'rejected' && deps.now() < tracked.deadline) {
+					// Past its deadline a waiter simply times out below; before it, the failure is reported.
+					settle(tracked, { error: listing.reason });
+				}
+			}
+		});
+		// A cancelled execution must end as cancelled, not as one more per-item error.
+		const cancelled = listings.find((l) => l.status === 'rejected' && deps.isCancellation?.(l.reason));
+		if (cancelled?.status === 'rejected') throw cancelled.reason;
 
 		const now = deps.now();
 		active = active.filter((tracked) => {

@@ -24,7 +24,7 @@ export async function redeliverDelivery(
 	node: INode,
 	deliveryId: string,
 	itemIndex: number,
-): Promise<WebhookDelivery> {
+): Promise<Partial<WebhookDelivery> & Record<string, unknown>> {
 	const path = `${DELIVERIES_PATH}/${deliveryIdPathSegment(deliveryId)}/redeliveries`;
 	const { body, statusCode } = await client.request<unknown>({
 		method: 'POST',
@@ -38,10 +38,10 @@ export async function redeliverDelivery(
 			},
 		},
 	});
-	if (!isWebhookDelivery(body)) {
+	if (typeof body !== 'object' || body === null || Array.isArray(body)) {
 		throw unexpectedShape(node, 'POST', path, statusCode, itemIndex, true);
 	}
-	return body;
+	return body as Record<string, unknown>;
 }
 
 /** One page of GET /api/v2/webhook_deliveries. Rejects a body of the wrong shape rather than reading it as empty. */
@@ -50,14 +50,23 @@ export async function listDeliveriesPage(
 	node: INode,
 	query: ListQuery,
 	itemIndex: number,
-): Promise<WebhookDelivery[]> {
+	deadline?: number,
+): Promise<Array<Partial<WebhookDelivery>>> {
 	const qs: Record<string, string | number> = { page: query.page };
 	if (query.webhookId !== undefined) qs.webhook_id = query.webhookId;
 	if (query.state !== undefined) qs.state = query.state;
 	if (query.since !== undefined) qs.since = query.since;
-	const { body, statusCode } = await client.request<DeliveryListPage>({ method: 'GET', path: DELIVERIES_PATH, qs, itemIndex });
+	const { body, statusCode } = await client.request<DeliveryListPage>({
+		method: 'GET',
+		path: DELIVERIES_PATH,
+		qs,
+		itemIndex,
+		deadline,
+	});
 	const deliveries = (body as Partial<DeliveryListPage> | null)?.webhook_deliveries;
-	if (!Array.isArray(deliveries) || !deliveries.every(isWebhookDelivery)) {
+	// Only the list itself is checked here; each delivery is checked where it is used, so that one odd entry does
+	// not hide the others.
+	if (!Array.isArray(deliveries) || !deliveries.every((d) => typeof d === 'object' && d !== null && !Array.isArray(d))) {
 		throw unexpectedShape(node, 'GET', DELIVERIES_PATH, statusCode, itemIndex, false);
 	}
 	return deliveries;
@@ -70,18 +79,23 @@ export async function listDeliveriesPage(
 export async function findDeliveries(
 	client: HindsiteClient,
 	node: INode,
-	webhookId: string,
-	since: string,
-	wanted: ReadonlySet<string>,
+	query: { webhookId: string; since: string; wanted: ReadonlySet<string>; deadline?: number },
 	itemIndex: number,
 	maxPages = DEFAULT_MAX_PAGES,
 ): Promise<Map<string, WebhookDelivery>> {
+	const { webhookId, since, wanted, deadline } = query;
 	const found = new Map<string, WebhookDelivery>();
+	let previousIds = '';
 	for (let page = 1; page <= maxPages && found.size < wanted.size; page++) {
-		const deliveries = await listDeliveriesPage(client, node, { webhookId, since, page }, itemIndex);
+		if (page > 1 && deadline !== undefined && Date.now() >= deadline) break;
+		const deliveries = await listDeliveriesPage(client, node, { webhookId, since, page }, itemIndex, deadline);
 		if (deliveries.length === 0) break;
+		// A server that ignores `page` would return the same page for ever.
+		const ids = deliveries.map((delivery) => delivery.id).join(',');
+		if (ids === previousIds) break;
+		previousIds = ids;
 		for (const delivery of deliveries) {
-			if (wanted.has(delivery.id)) found.set(delivery.id, delivery);
+			if (isWebhookDelivery(delivery) && wanted.has(delivery.id)) found.set(delivery.id, delivery);
 		}
 	}
 	return found;

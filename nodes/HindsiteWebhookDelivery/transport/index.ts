@@ -7,6 +7,8 @@ import { DEFAULT_RETRY_POLICY, decideRetry, parseRetryAfterMs, type FailureFacts
 
 export const CREDENTIAL_TYPE = 'hindsiteOAuth2Api';
 const MAX_REASON_LENGTH = 300;
+// A request is given at least this long, even when little of a wait's timeout is left.
+const MIN_REQUEST_TIMEOUT_MS = 1000;
 
 export interface StatusMessage {
 	message: string;
@@ -20,8 +22,10 @@ export interface ApiRequest {
 	qs?: IDataObject;
 	body?: IDataObject;
 	itemIndex: number;
-	/** What to tell the user for a given HTTP status, in place of the generic message. */
+	/** What to tell the user for a given HTTP status with a JSON body, in place of the generic message. */
 	statusMessages?: Partial<Record<number, StatusMessage>>;
+	/** Epoch ms after which no retry is waited for, and which caps the request timeout. */
+	deadline?: number;
 }
 
 export interface ApiResponse<T> {
@@ -83,7 +87,10 @@ export async function createHindsiteClient(ctx: IExecuteFunctions, options: Clie
 			json: true,
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: !throwOnHttpError,
-			timeout: options.requestTimeoutMs,
+			timeout:
+				request.deadline === undefined
+					? options.requestTimeoutMs
+					: Math.max(MIN_REQUEST_TIMEOUT_MS, Math.min(options.requestTimeoutMs, request.deadline - Date.now())),
 			// A redirect would resend the bearer token elsewhere; HINDSITE's API is not documented to redirect.
 			disableFollowRedirect: true,
 		};
@@ -160,12 +167,13 @@ export async function createHindsiteClient(ctx: IExecuteFunctions, options: Clie
 							? decideRetry({ method: 'GET', networkCode: 'EBADBODY' }, retriesDone, policy)
 							: ({ retry: false, outcomeUnknown: true } as const)
 						: decideRetry(failure, retriesDone, policy);
-				if (decision.retry) {
+				const pastDeadline = request.deadline !== undefined && decision.retry && Date.now() + decision.delayMs >= request.deadline;
+				if (decision.retry && !pastDeadline) {
 					ctx.logger.debug(`HINDSITE ${request.method} ${request.path}: ${decision.reason}; retrying in ${decision.delayMs} ms`);
 					await sleepWithAbort(decision.delayMs, cancelSignal);
 					continue;
 				}
-				throw toNodeApiError(ctx.getNode(), request, failure, decision.outcomeUnknown, retriesDone);
+				throw toNodeApiError(ctx.getNode(), request, failure, !decision.retry && decision.outcomeUnknown, retriesDone);
 			}
 		},
 	};
@@ -210,9 +218,10 @@ function readThrownFailure(error: unknown, method: string, httpErrorsReturned: b
 function networkCodeOf(code: string, texts: string[]): string {
 	if (/^E[A-Z_]+$/.test(code)) return code;
 	const joined = texts.join(' ');
+	// Only codes that mean "the request may have been sent" are read from text: a retry is never based on a guess.
 	if (/timeout of \d+ms exceeded/i.test(joined)) return 'ECONNABORTED';
 	if (/socket hang up/i.test(joined)) return 'ECONNRESET';
-	return joined.match(/\bE[A-Z]{4,}\b/)?.[0] ?? 'EUNKNOWN';
+	return 'EUNKNOWN';
 }
 
 /** The API's own words for a failure, cleaned up: JSON error fields, or HTML reduced to its text, capped. */
@@ -259,7 +268,9 @@ function toNodeApiError(node: INode, request: ApiRequest, failure: Failure, outc
 	let message: string;
 	let description: string;
 
-	const custom = failure.status === undefined ? undefined : request.statusMessages?.[failure.status];
+	// HINDSITE's own refusals come as JSON; an HTML page (a proxy, a wrong Base URL) gets the generic message.
+	const jsonBody = typeof failure.body === 'object' && failure.body !== null;
+	const custom = failure.status === undefined || !jsonBody ? undefined : request.statusMessages?.[failure.status];
 	if (failure.tokenFailure) {
 		message = `Could not get an access token from HINDSITE (${reason ?? what})`;
 		description =
@@ -279,7 +290,7 @@ function toNodeApiError(node: INode, request: ApiRequest, failure: Failure, outc
 		message = `HINDSITE rejected the access token (HTTP 401) for ${request.method} ${request.path}`;
 		description =
 			"n8n fetched a fresh token and tried once more, and that was refused too. Check that the credential's client is still active in HINDSITE.";
-	} else if (failure.status === 403) {
+	} else if (failure.status === 403 && jsonBody) {
 		message = "The credential's client is not an admin in its HINDSITE organisation";
 		description = 'This API needs an organisation admin\'s API client. Ask HINDSITE support for admin API credentials.';
 	} else if (failure.status === 429) {
@@ -287,7 +298,7 @@ function toNodeApiError(node: INode, request: ApiRequest, failure: Failure, outc
 		message = `HINDSITE is rate limiting requests (HTTP 429) for ${request.method} ${request.path}${tried}`;
 		description =
 			(waitMs !== undefined ? `HINDSITE asked to wait ${Math.ceil(waitMs / 1000)} s. ` : '') +
-			'Lower the Concurrency option, or use Retry On Fail in the node settings with a longer wait.';
+			'Lower the Concurrency option, or run the workflow again later.';
 	} else {
 		message = `${request.method} ${request.path} failed${tried}: ${what}${reason ? ` (${reason})` : ''}`;
 		description =

@@ -1,9 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleepWithAbort } from 'n8n-workflow';
 
-import { mapInOrder } from '../../helpers/concurrency';
+import { mapInOrder, type Settled } from '../../helpers/concurrency';
 import { checkDeliveryId } from '../../helpers/deliveryId';
-import { describeOutcome } from '../../helpers/deliveryState';
+import { describeOutcome, isWebhookDelivery } from '../../helpers/deliveryState';
 import type { WebhookDelivery } from '../../helpers/interfaces';
 import { waitForFinalStates, type WaitOutcome, type Waiter } from '../../helpers/waitForFinalState';
 import { createHindsiteClient } from '../../transport';
@@ -17,6 +17,7 @@ export const MAX_WAIT_TIMEOUT_SECONDS = 24 * 60 * 60;
 export const DEFAULT_CONCURRENCY = 5;
 export const MAX_CONCURRENCY = 20;
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
+export const MIN_POLL_INTERVAL_SECONDS = 0.1;
 
 const properties: INodeProperties[] = [
 	{
@@ -43,7 +44,7 @@ const properties: INodeProperties[] = [
 		name: 'pollInterval',
 		type: 'number',
 		default: DEFAULT_POLL_INTERVAL_SECONDS,
-		typeOptions: { minValue: 0.1, numberPrecision: 1 },
+		typeOptions: { minValue: MIN_POLL_INTERVAL_SECONDS, numberPrecision: 1 },
 		displayOptions: { show: { waitForFinalState: [true] } },
 		description:
 			'How often to check the new delivery. Deliveries of the same webhook that wait together share each check.',
@@ -99,6 +100,7 @@ const properties: INodeProperties[] = [
 				name: 'errorOnErroredState',
 				type: 'boolean',
 				default: false,
+				displayOptions: { show: { '/waitForFinalState': [true] } },
 				description:
 					'Whether a new delivery that ends errored becomes an error instead of an output item, for workflows that route failures to the error output. Applies when waiting.',
 			},
@@ -142,8 +144,8 @@ function readPlan(ctx: IExecuteFunctions, itemIndex: number): RedeliverPlan {
 	const timeout = ctx.getNodeParameter('timeout', itemIndex, DEFAULT_WAIT_TIMEOUT_SECONDS) as number;
 	const onTimeout = ctx.getNodeParameter('onTimeout', itemIndex, 'error') as string;
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	if (typeof pollInterval !== 'number' || !Number.isFinite(pollInterval) || pollInterval <= 0) {
-		throw new NodeOperationError(node, `Item ${itemIndex}: Poll Interval must be a number of seconds above 0`, {
+	if (typeof pollInterval !== 'number' || !Number.isFinite(pollInterval) || pollInterval < MIN_POLL_INTERVAL_SECONDS) {
+		throw new NodeOperationError(node, `Item ${itemIndex}: Poll Interval must be at least ${MIN_POLL_INTERVAL_SECONDS} seconds`, {
 			itemIndex,
 			description: `It is ${JSON.stringify(pollInterval)}. Nothing was sent for this item.`,
 		});
@@ -223,6 +225,16 @@ function waitResult(ctx: IExecuteFunctions, plan: RedeliverPlan, created: Webhoo
 	};
 }
 
+function describeCreated(plans: RedeliverPlan[], created: Array<Settled<Record<string, unknown>>>): string {
+	return plans
+		.map((plan, position) => {
+			const settled = created[position];
+			return settled.status === 'fulfilled' ? `item ${plan.itemIndex} (${plan.deliveryId} → ${String(settled.value.id)})` : '';
+		})
+		.filter(Boolean)
+		.join(', ');
+}
+
 /**
  * Redelivers each item's delivery. Runs as a batch so that requests can overlap (bounded, output in input order) and
  * so that deliveries waiting together share polling rounds.
@@ -231,6 +243,14 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	const stopOnError = !this.continueOnFail();
 	const node = this.getNode();
 	const results: ItemResult[] = items.map(() => ({ skipped: true }));
+	if (node.retryOnFail === true) {
+		// n8n's Retry On Fail runs the whole node again, which would POST every item again, including the ones already
+		// redelivered and the ones whose outcome is unknown: the customer's webhooks would go out twice.
+		throw new NodeOperationError(node, 'Turn off "Retry On Fail" for this node', {
+			description:
+				'Retrying would send every redelivery of the batch again and deliver webhooks twice. Nothing was sent. The node already retries what is safe to retry (rate limits, refused connections, reading states).',
+		});
+	}
 
 	const plans: RedeliverPlan[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
@@ -248,16 +268,27 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		requestTimeoutMs:
 			readBatchOption(this, 'requestTimeout', DEFAULT_REQUEST_TIMEOUT_SECONDS, 1, 300) * 1000,
 	});
+	const concurrency = readBatchOption(this, 'concurrency', DEFAULT_CONCURRENCY, 1, MAX_CONCURRENCY);
+	const cancelSignal = this.getExecutionCancelSignal();
 	const created = await mapInOrder(
 		plans,
 		async (plan) => await redeliverDelivery(client, node, plan.deliveryId, plan.itemIndex),
-		{
-			concurrency: readBatchOption(this, 'concurrency', DEFAULT_CONCURRENCY, 1, MAX_CONCURRENCY),
-			firstAlone: true,
-			stopOnRejection: stopOnError,
-		},
+		{ concurrency, firstAlone: true, stopOnRejection: stopOnError || cancelSignal?.aborted === true },
 	);
+	if (cancelSignal?.aborted) {
+		throw new NodeOperationError(node, 'The execution was cancelled while redeliveries were being sent', {
+			description: `Redeliveries created before it stopped: ${describeCreated(plans, created) || 'none'}.`,
+		});
+	}
 	const failed = created.some((settled) => settled.status === 'rejected');
+	if (failed && stopOnError) {
+		// The node is about to fail, and n8n will show no output: say what was already redelivered.
+		const firstError = created.find((settled) => settled.status === 'rejected') as { reason: Error & { description?: string | null } };
+		const done = describeCreated(plans, created);
+		if (done) {
+			firstError.reason.description = `${firstError.reason.description ?? ''} Already redelivered in this run, do not redeliver these again: ${done}.`.trim();
+		}
+	}
 
 	const waiters: Array<Waiter<number>> = [];
 	plans.forEach((plan, position) => {
@@ -265,26 +296,38 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		if (settled.status === 'rejected') {
 			results[plan.itemIndex] = { error: settled.reason as Error };
 		} else if (settled.status === 'fulfilled') {
-			if (plan.wait) {
+			if (plan.wait && !isWebhookDelivery(settled.value)) {
+				results[plan.itemIndex] = {
+					error: new NodeOperationError(
+						node,
+						`Delivery ${plan.deliveryId} was redelivered, but HINDSITE's answer lacks the fields needed to follow it`,
+						{
+							itemIndex: plan.itemIndex,
+							description: `The answer was ${JSON.stringify(settled.value).slice(0, 300)}. Do not redeliver it again; check its state in HINDSITE.`,
+						},
+					),
+				};
+			} else if (plan.wait) {
 				waiters.push({
 					key: position,
-					delivery: settled.value,
+					delivery: settled.value as WebhookDelivery,
 					pollIntervalMs: plan.wait.pollIntervalMs,
 					timeoutMs: plan.wait.timeoutMs,
 				});
 			} else {
-				results[plan.itemIndex] = { json: settled.value as unknown as IDataObject };
+				results[plan.itemIndex] = { json: settled.value as IDataObject };
 			}
 		}
 	});
 	if (waiters.length === 0 || (stopOnError && failed)) return results;
 
-	const cancelSignal = this.getExecutionCancelSignal();
 	const outcomes = await waitForFinalStates(waiters, {
-		findDeliveries: async (webhookId, since, wanted) => {
+		findDeliveries: async (webhookId, since, wanted, deadline) => {
 			const first = waiters.find((w) => wanted.has(w.delivery.id));
-			return await findDeliveries(client, node, webhookId, since, wanted, first ? plans[first.key].itemIndex : 0);
+			const itemIndex = first ? plans[first.key].itemIndex : 0;
+			return await findDeliveries(client, node, { webhookId, since, wanted, deadline }, itemIndex);
 		},
+		maxParallelListings: concurrency,
 		sleep: async (ms) => await sleepWithAbort(ms, cancelSignal),
 		now: () => Date.now(),
 		isCancellation: () => cancelSignal?.aborted === true,
