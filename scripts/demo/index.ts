@@ -150,7 +150,7 @@ function printSummary(execution: Execution, ids: Map<string, string>): void {
 		const outcome =
 			item.json.state === 'completed' ? 'recovered' : wait.timedOut ? 'still retrying, so an alert was written' : 'failed again, so an alert was written';
 		const checks = wait.polls === 1 ? 'once' : `${wait.polls ?? '?'} times`;
-		say(`  ${index + 1}. delivery ${original}${roleOf.get(original) ? `  [sandbox: ${roleOf.get(original)}]` : ''}`);
+		say(`  ${index + 1}. delivery ${original}${roleOf.get(original) ? `  [in the sandbox, ${roleOf.get(original)}]` : ''}`);
 		say(`     redelivered as ${String(item.json.id)}`);
 		say(`     final state: ${String(item.json.state)} (${describeResponse(item.json.response)}): ${outcome}`);
 		say(`     state checked ${checks} in ${(wait.waitedSeconds ?? 0).toFixed(1)} s`);

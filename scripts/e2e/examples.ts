@@ -41,18 +41,18 @@ function erroredOriginal(position: number): Role {
 /** Sample id → what it stands for, and the sandbox delivery that plays it. */
 export const SAMPLE_IDS: Record<string, { role: string; pick: Role }> = {
 	'0194f1c2-7a3e-7d41-8b2c-1e5f9a0d3c11': {
-		role: 'recovers after two failed attempts',
+		role: 'its redelivery fails twice, then succeeds',
 		pick: (sandbox) => sandbox.seed.scenarioDeliveryIds.slowSuccess,
 	},
 	'0194f1c2-7a3e-7d41-8b2c-1e5f9a0d3c12': {
-		role: 'fails again, three attempts',
+		role: 'its redelivery fails all three attempts',
 		pick: (sandbox) => sandbox.seed.scenarioDeliveryIds.erroredAfter3,
 	},
-	'0194f1c2-7a3e-7d41-8b2c-1e5f9a0d3c21': { role: 'errored delivery', pick: erroredOriginal(0) },
-	'0194f1c2-7a3e-7d41-8b2c-1e5f9a0d3c22': { role: 'errored delivery', pick: erroredOriginal(1) },
-	'0194f1c2-7a3e-7d41-8b2c-1e5f9a0d3c23': { role: 'errored delivery', pick: erroredOriginal(2) },
+	'0194f1c2-7a3e-7d41-8b2c-1e5f9a0d3c21': { role: 'its redelivery succeeds', pick: erroredOriginal(0) },
+	'0194f1c2-7a3e-7d41-8b2c-1e5f9a0d3c22': { role: 'its redelivery succeeds', pick: erroredOriginal(1) },
+	'0194f1c2-7a3e-7d41-8b2c-1e5f9a0d3c23': { role: 'its redelivery succeeds', pick: erroredOriginal(2) },
 	'0194f1c2-7a3e-7d41-8b2c-1e5f9a0d3c24': {
-		role: "another organisation's delivery",
+		role: "another organisation's delivery: HINDSITE answers 404",
 		pick: (sandbox) => sandbox.seed.otherOrgDeliveryId,
 	},
 };

@@ -44,7 +44,7 @@ export function ensureN8n({ log = (line) => process.stderr.write(`${line}\n`) } 
 			2,
 		),
 	);
-	log(`Installing n8n ${N8N_VERSION} into ${root} (first run only; expect about 5-7 minutes and 2.3 GB)...`);
+	log(`Installing n8n ${N8N_VERSION} into ${root} (first run only; expect 5 to 10 minutes and 2.3 GB)...`);
 	const started = Date.now();
 	const result = spawnSync(
 		'npm',
