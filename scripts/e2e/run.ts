@@ -1,7 +1,8 @@
 // `npm run test:e2e`: prepares n8n and the packed package once, then runs every test/e2e/*.e2e.ts case with node's
 // test runner, one file at a time. Extra arguments go to the test runner, e.g.
 //   npm run test:e2e -- --test-name-pattern="blank"
-// HINDSITE_E2E_KEEP=1 keeps the work folder (user folders, packed tarball) for inspection.
+// HINDSITE_E2E_KEEP=1 keeps the work folder (user folders, packed tarball) for inspection; HINDSITE_E2E_VERBOSE=1
+// prints every request the sandbox received.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

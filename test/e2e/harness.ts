@@ -133,6 +133,9 @@ export class E2ECase {
 		const firstSeq = this.sandbox.requests.length;
 		const execution = await this.n8n.execute(workflowId);
 		const requests = this.sandbox.requests.slice(firstSeq);
+		if (process.env.HINDSITE_E2E_VERBOSE === '1') {
+			this.t.diagnostic(`${this.label}: ${workflowId} sent\n${describeRequests(requests)}`);
+		}
 		return { execution, seen: tally(requests), requests };
 	}
 
@@ -145,6 +148,16 @@ export class E2ECase {
 		await this.n8n.dispose({ keep: process.env.HINDSITE_E2E_KEEP === '1' });
 		await this.sandbox.stop();
 	}
+}
+
+/** The sandbox's request log, one line per request, for assertion messages. */
+export function describeRequests(requests: RequestLogEntry[]): string {
+	return requests
+		.map((entry) => {
+			const created = entry.createdDeliveryIds?.length ? ` created ${entry.createdDeliveryIds.join(',')}` : '';
+			return `  #${entry.seq} ${entry.method} ${entry.path} -> ${entry.status ?? 'dropped'}${entry.fault ? ` (${entry.fault})` : ''}${created}`;
+		})
+		.join('\n');
 }
 
 /** A readable dump for assertion messages. */

