@@ -1,6 +1,6 @@
 import type { Sandbox } from '../../sandbox';
-import { expectRecordedResponsesValid, startTestSandbox, stopTestSandboxes } from '../helpers/sandbox';
-import { bearer, getToken, request } from './http';
+import { startTestSandbox } from '../helpers/sandbox';
+import { bearer, getToken, request, useSharedSandbox } from './http';
 
 describe('POST /api/v2/webhook_deliveries/redeliveries', () => {
 	let sb: Sandbox;
@@ -12,15 +12,10 @@ describe('POST /api/v2/webhook_deliveries/redeliveries', () => {
 			body: typeof body === 'string' ? body : JSON.stringify(body),
 		});
 
-	beforeAll(async () => {
-		sb = await startTestSandbox();
+	useSharedSandbox((sandbox, token) => {
+		sb = sandbox;
+		admin = token;
 	});
-	beforeEach(async () => {
-		sb.reset();
-		admin = await getToken(sb.baseUrl, sb.clients.admin.clientId, sb.clients.admin.clientSecret);
-	});
-	afterAll(stopTestSandboxes);
-	afterAll(() => expectRecordedResponsesValid());
 
 	it('creates one new delivery per known id and drops unknown and other-organisation ids', async () => {
 		const [a, b] = sb.seed.deliveryIdsByState.errored;

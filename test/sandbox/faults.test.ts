@@ -1,6 +1,6 @@
 import type { Sandbox } from '../../sandbox';
-import { expectRecordedResponsesValid, startTestSandbox, stopTestSandboxes } from '../helpers/sandbox';
-import { bearer, getToken, request } from './http';
+import { startTestSandbox } from '../helpers/sandbox';
+import { bearer, getToken, request, useSharedSandbox } from './http';
 
 describe('sandbox fault injection', () => {
 	let sb: Sandbox;
@@ -9,15 +9,10 @@ describe('sandbox fault injection', () => {
 	const list = () => request(sb.baseUrl, '/api/v2/webhook_deliveries', { headers: bearer(admin) });
 	const last = () => sb.requests[sb.requests.length - 1];
 
-	beforeAll(async () => {
-		sb = await startTestSandbox();
+	useSharedSandbox((sandbox, token) => {
+		sb = sandbox;
+		admin = token;
 	});
-	beforeEach(async () => {
-		sb.reset();
-		admin = await getToken(sb.baseUrl, sb.clients.admin.clientId, sb.clients.admin.clientSecret);
-	});
-	afterAll(stopTestSandboxes);
-	afterAll(() => expectRecordedResponsesValid());
 
 	it('latency: waits, then answers normally', async () => {
 		sb.injectFault({ route: 'list', kind: 'latency', ms: 60 });

@@ -1,3 +1,5 @@
+import type { Sandbox } from '../../sandbox';
+import { expectRecordedResponsesValid, startTestSandbox, stopTestSandboxes } from '../helpers/sandbox';
 import http from 'node:http';
 
 export interface HttpResult {
@@ -68,4 +70,21 @@ export function bearer(token: string): Record<string, string> {
 
 export function sleep(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * One sandbox for a whole test file, reset before each test with a fresh admin token; stopped after the file, and
+ * every response it sent checked against the OpenAPI subset.
+ */
+export function useSharedSandbox(onReady: (sandbox: Sandbox, adminToken: string) => void): void {
+	let sandbox: Sandbox;
+	beforeAll(async () => {
+		sandbox = await startTestSandbox();
+	});
+	beforeEach(async () => {
+		sandbox.reset();
+		onReady(sandbox, await getToken(sandbox.baseUrl, sandbox.clients.admin.clientId, sandbox.clients.admin.clientSecret));
+	});
+	afterAll(stopTestSandboxes);
+	afterAll(() => expectRecordedResponsesValid());
 }

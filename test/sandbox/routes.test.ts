@@ -1,20 +1,15 @@
 import { SCENARIOS, UUID_V7_PATTERN, type Sandbox } from '../../sandbox';
-import { expectRecordedResponsesValid, startTestSandbox, stopTestSandboxes } from '../helpers/sandbox';
-import { bearer, getToken, request, sleep } from './http';
+import { startTestSandbox } from '../helpers/sandbox';
+import { bearer, getToken, request, sleep, useSharedSandbox } from './http';
 
 describe('sandbox routes', () => {
 	let sb: Sandbox;
 	let admin: string;
 
-	beforeAll(async () => {
-		sb = await startTestSandbox();
+	useSharedSandbox((sandbox, token) => {
+		sb = sandbox;
+		admin = token;
 	});
-	beforeEach(async () => {
-		sb.reset();
-		admin = await getToken(sb.baseUrl, sb.clients.admin.clientId, sb.clients.admin.clientSecret);
-	});
-	afterAll(stopTestSandboxes);
-	afterAll(() => expectRecordedResponsesValid());
 
 	describe('POST /oauth/token', () => {
 		it('issues a bearer token for client credentials in the form body, with an empty scope', async () => {
