@@ -1,8 +1,8 @@
 // Everything a run needs before its first case: n8n itself (installed once into a cache), this package packed with
 // `npm pack` and installed the way n8n's community-package installer does it, and a migrated empty database.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 import { ensureN8n } from './install-n8n.mjs';
 import { N8nUserFolder, PACKAGE_NAME, type N8nPaths } from './n8n';
@@ -39,11 +39,35 @@ function seconds(since: number): number {
 	return Math.round((Date.now() - since) / 100) / 10;
 }
 
+/**
+ * A copy of the working tree's sources (what git tracks or would track) sharing its node_modules, so that packing
+ * builds in a folder of its own and never replaces the dist/ that other commands may be reading.
+ */
+function stageSources(workDir: string): string {
+	const listing = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+		cwd: REPO_ROOT,
+		encoding: 'utf8',
+		maxBuffer: 64 * 1024 * 1024,
+	});
+	if (listing.status !== 0) return REPO_ROOT; // Not a git checkout: pack in place.
+	const staged = join(workDir, 'source');
+	rmSync(staged, { recursive: true, force: true });
+	for (const file of listing.stdout.split('\0').filter(Boolean)) {
+		const from = join(REPO_ROOT, file);
+		if (!existsSync(from)) continue; // Deleted but not yet committed.
+		mkdirSync(dirname(join(staged, file)), { recursive: true });
+		cpSync(from, join(staged, file));
+	}
+	symlinkSync(join(REPO_ROOT, 'node_modules'), join(staged, 'node_modules'), 'dir');
+	return staged;
+}
+
 /** `npm pack` (which builds through `prepack`), then the same steps n8n runs after downloading a package. */
 export function packAndInstallLikeN8n(workDir: string, log: Log): { installedPackageDir: string; version: string; tarball: string } {
 	mkdirSync(workDir, { recursive: true });
+	const source = stageSources(workDir);
 	// `prepack` builds first and its output lands on stdout too: the JSON report is the last top-level array.
-	const stdout = run('npm', ['pack', '--json', '--pack-destination', workDir], REPO_ROOT, 'npm pack');
+	const stdout = run('npm', ['pack', '--json', '--pack-destination', workDir], source, 'npm pack');
 	const packed = JSON.parse(stdout.slice(stdout.lastIndexOf('\n[\n') + 1)) as Array<{
 		filename: string;
 		version: string;
