@@ -273,7 +273,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	const created = await mapInOrder(
 		plans,
 		async (plan) => await redeliverDelivery(client, node, plan.deliveryId, plan.itemIndex),
-		{ concurrency, firstAlone: true, stopOnRejection: stopOnError || cancelSignal?.aborted === true },
+		{ concurrency, firstAlone: true, stopOnRejection: stopOnError },
 	);
 	if (cancelSignal?.aborted) {
 		throw new NodeOperationError(node, 'The execution was cancelled while redeliveries were being sent', {
