@@ -209,6 +209,42 @@ describe('Redeliver: API errors', () => {
 		expect(posts(sandbox)).toHaveLength(0);
 	});
 
+	test.each([
+		['answers with an HTML 503 page', { route: 'token', kind: 'tokenDown' }],
+		['drops the connection', { route: 'token', kind: 'reset' }],
+	] as const)('a token endpoint that %s gives a token error, and no redelivery is sent', async (_label, fault) => {
+		const [good] = sandbox.seed.deliveryIdsByState.errored;
+		sandbox.injectFault(fault);
+		const error = await runNode({ parameters: redeliver(), items: [{ id: good }], credentials }).catch((e) => e);
+		expect(error.message).toMatch(/^Could not get an access token from HINDSITE/);
+		expect(error.description).toMatch(/The request itself was not sent/);
+		expect(posts(sandbox)).toHaveLength(0);
+	});
+
+	test('a client refused even with a fresh token is not refreshed again for every item', async () => {
+		const originals = sandbox.seed.deliveryIdsByState.errored.slice(0, 3);
+		sandbox.injectFault({ route: 'redeliver', kind: 'revokeTokens', times: Infinity });
+		const [output] = await runNode({
+			parameters: redeliver({ options: { concurrency: 1 } }),
+			items: originals.map((id) => ({ id })),
+			credentials,
+			onError: 'continueRegularOutput',
+		});
+		expect(output.map((item) => item.json.error)).toEqual(
+			originals.map(() => expect.stringMatching(/rejected the access token \(HTTP 401\)/)),
+		);
+		// The first item: refused; sent again so that n8n refreshes (refused); n8n sends it with the new token (refused)
+		// and, as n8n 2.8 does after a failed refresh, once more (refused). The others: refused once each, with no
+		// further token request.
+		expect(tokenRequests(sandbox)).toHaveLength(2);
+		expect(posts(sandbox).map((r) => r.path)).toEqual([
+			...Array(4).fill(`/api/v2/webhook_deliveries/${originals[0]}/redeliveries`),
+			`/api/v2/webhook_deliveries/${originals[1]}/redeliveries`,
+			`/api/v2/webhook_deliveries/${originals[2]}/redeliveries`,
+		]);
+		expect(posts(sandbox).every((r) => r.status === 401)).toBe(true);
+	});
+
 	test('error items carry nothing secret: no client secret, no access token', async () => {
 		const [good] = sandbox.seed.deliveryIdsByState.errored;
 		sandbox.injectFault({ route: 'redeliver', kind: 'status', status: 500, skip: 1 });

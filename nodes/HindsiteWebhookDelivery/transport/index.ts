@@ -105,7 +105,23 @@ export async function createHindsiteClient(ctx: IExecuteFunctions, options: Clie
 			// A cancelled execution must end as cancelled, not as an API error.
 			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error
 			if (ctx.getExecutionCancelSignal()?.aborted) throw error;
-			return { kind: 'thrown', failure: readThrownFailure(error, request.method, !throwOnHttpError) };
+			const failure = readThrownFailure(error, request.method, !throwOnHttpError);
+			// n8n stores a fetched token before it sends the request. If no token is stored even now, the token request
+			// is what failed (a reset, a timeout, a refusal) and the request itself was never sent.
+			if (!throwOnHttpError && !failure.tokenFailure && (await storedAccessToken()) === undefined) {
+				failure.tokenFailure = true;
+			}
+			return { kind: 'thrown', failure };
+		}
+	};
+
+	const storedAccessToken = async (): Promise<string | undefined> => {
+		try {
+			const data = await ctx.getCredentials(CREDENTIAL_TYPE);
+			const token = (data.oauthTokenData as { access_token?: unknown } | undefined)?.access_token;
+			return typeof token === 'string' && token !== '' ? token : undefined;
+		} catch {
+			return undefined;
 		}
 	};
 
@@ -113,9 +129,12 @@ export async function createHindsiteClient(ctx: IExecuteFunctions, options: Clie
 	// try the token it stored before asking for another, so one expiry costs one token request.
 	let refreshQueue: Promise<unknown> = Promise.resolve();
 	let refreshes = 0;
+	// Set once a freshly fetched token was refused too: the client itself is refused, so no further refresh is tried.
+	let refusedAfterRefresh: HttpAnswer | undefined;
 	const sendAfter401 = async (request: ApiRequest): Promise<HttpAnswer> => {
 		const refreshesSeen = refreshes;
 		const turn = refreshQueue.then(async () => {
+			if (refusedAfterRefresh) return refusedAfterRefresh;
 			if (refreshes !== refreshesSeen) {
 				const answer = await send(request, false);
 				if (!(answer.kind === 'response' && answer.statusCode === 401)) return answer;
@@ -125,6 +144,7 @@ export async function createHindsiteClient(ctx: IExecuteFunctions, options: Clie
 			// do anything twice.
 			const answer = await send(request, true);
 			refreshes++;
+			if (answer.kind === 'thrown' && answer.failure.status === 401) refusedAfterRefresh = answer;
 			return answer;
 		});
 		refreshQueue = turn.catch(() => undefined);
