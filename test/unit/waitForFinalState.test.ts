@@ -1,4 +1,5 @@
 import {
+	sinceFor,
 	waitForFinalStates,
 	type WaitDependencies,
 	type Waiter,
@@ -150,13 +151,18 @@ describe('waitForFinalStates', () => {
 			fake.deps,
 		);
 		expect(fake.calls).toEqual([
-			{ webhookId: 'w1', since: '2024-05-01T09:58:10.000Z', wanted: ['d1', 'd2', 'd3'], at: START + 1_000 },
-			{ webhookId: 'w1', since: '2024-05-01T09:58:10.000Z', wanted: ['d1', 'd2', 'd3'], at: START + 2_000 },
-			{ webhookId: 'w1', since: '2024-05-01T09:59:30.000Z', wanted: ['d1', 'd3'], at: START + 3_000 },
+			{ webhookId: 'w1', since: '2024-05-01T09:58:09.000Z', wanted: ['d1', 'd2', 'd3'], at: START + 1_000 },
+			{ webhookId: 'w1', since: '2024-05-01T09:58:09.000Z', wanted: ['d1', 'd2', 'd3'], at: START + 2_000 },
+			{ webhookId: 'w1', since: '2024-05-01T09:59:29.000Z', wanted: ['d1', 'd3'], at: START + 3_000 },
 		]);
 		expect(outcomes.get('a')).toMatchObject({ final: true, polls: 3, delivery: { state: 'completed' } });
 		expect(outcomes.get('b')).toMatchObject({ final: true, polls: 2, delivery: { state: 'completed' } });
 		expect(outcomes.get('c')).toMatchObject({ final: true, polls: 3, delivery: { state: 'errored' } });
+	});
+
+	it('asks from one second before the earliest created_at, so a rounded timestamp stays inside the window', () => {
+		expect(sinceFor(['2024-05-01T10:00:00.400Z', '2024-05-01T09:59:59Z'])).toBe('2024-05-01T09:59:58.000Z');
+		expect(sinceFor(['not a date'])).toBe('not a date');
 	});
 
 	it('keeps one listing per round however many deliveries of the webhook wait', async () => {
@@ -187,13 +193,13 @@ describe('waitForFinalStates', () => {
 			fake.deps,
 		);
 		expect(fake.callsFor('w1').map((c) => [c.at - START, c.since, c.wanted])).toEqual([
-			[1_000, '2024-05-01T09:50:00.000Z', ['a1', 'a2']],
-			[2_000, '2024-05-01T09:50:00.000Z', ['a1', 'a2']],
+			[1_000, '2024-05-01T09:49:59.000Z', ['a1', 'a2']],
+			[2_000, '2024-05-01T09:49:59.000Z', ['a1', 'a2']],
 		]);
 		expect(fake.callsFor('w2').map((c) => [c.at - START, c.since, c.wanted])).toEqual([
-			[1_000, '2024-05-01T09:55:00.000Z', ['b1']],
-			[2_000, '2024-05-01T09:55:00.000Z', ['b1']],
-			[3_000, '2024-05-01T09:55:00.000Z', ['b1']],
+			[1_000, '2024-05-01T09:54:59.000Z', ['b1']],
+			[2_000, '2024-05-01T09:54:59.000Z', ['b1']],
+			[3_000, '2024-05-01T09:54:59.000Z', ['b1']],
 		]);
 		expect(fake.calls).toHaveLength(5);
 		expect([...outcomes.values()].every((o) => o.final)).toBe(true);

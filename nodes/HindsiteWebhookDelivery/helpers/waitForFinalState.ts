@@ -52,8 +52,15 @@ interface Tracked<K> {
 	deadline: number;
 }
 
-function earliest(createdAts: string[]): string {
-	return createdAts.reduce((min, value) => (Date.parse(value) < Date.parse(min) ? value : min));
+// `since` is compared with created_at at whatever precision HINDSITE stores; asking from a second earlier keeps a
+// delivery whose created_at was rounded in its JSON inside the window.
+export const SINCE_MARGIN_MS = 1000;
+
+/** The `since` for a group: a second before the earliest created_at (left as it is when it cannot be read). */
+export function sinceFor(createdAts: string[]): string {
+	const earliest = createdAts.reduce((min, value) => (Date.parse(value) < Date.parse(min) ? value : min));
+	const ms = Date.parse(earliest);
+	return Number.isNaN(ms) ? earliest : new Date(ms - SINCE_MARGIN_MS).toISOString();
 }
 
 export async function waitForFinalStates<K>(
@@ -99,7 +106,7 @@ export async function waitForFinalStates<K>(
 			groups,
 			async ([webhookId, group]) => {
 				const wanted = new Set(group.map((t) => t.waiter.delivery.id));
-				const since = earliest(group.map((t) => t.waiter.delivery.created_at));
+				const since = sinceFor(group.map((t) => t.waiter.delivery.created_at));
 				const groupDeadline = Math.max(...group.map((t) => t.deadline));
 				return await deps.findDeliveries(webhookId, since, wanted, groupDeadline);
 			},
