@@ -77,9 +77,10 @@ describe('sandbox fault injection', () => {
 	});
 
 	it('slowResponse: does the work, then answers too late for a client timeout', async () => {
-		sb.injectFault({ route: 'redeliver', kind: 'slowResponse', ms: 300 });
+		// Far apart, so that a busy machine cannot let the client's timer run before the server has done the work.
+		sb.injectFault({ route: 'redeliver', kind: 'slowResponse', ms: 3000 });
 		await expect(
-			request(sb.baseUrl, redeliverPath(), { method: 'POST', headers: bearer(admin), timeoutMs: 50 }),
+			request(sb.baseUrl, redeliverPath(), { method: 'POST', headers: bearer(admin), timeoutMs: 500 }),
 		).rejects.toThrow(/client timeout/);
 		expect(sb.counters().deliveriesCreated).toBe(1);
 		// A patient client gets the answer.
