@@ -9,9 +9,20 @@ import { join } from 'node:path';
 
 export const N8N_VERSION = process.env.HINDSITE_E2E_N8N_VERSION || '2.8.4';
 
+// n8n 2.8.4's own launcher refuses older Node.js versions; say so before a long install rather than after it.
+const MIN_NODE = [20, 19];
+
 export function n8nCacheRoot() {
 	const base = process.env.HINDSITE_N8N_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'n8n-nodes-hindsite');
-	return join(base, `n8n-${N8N_VERSION}`);
+	// Native modules (sqlite3) are built for one Node.js ABI, platform and architecture: keep one install for each.
+	return join(base, `n8n-${N8N_VERSION}-node-abi${process.versions.modules}-${process.platform}-${process.arch}`);
+}
+
+function assertNodeVersion() {
+	const [major, minor] = process.versions.node.split('.').map(Number);
+	if (major < MIN_NODE[0] || (major === MIN_NODE[0] && minor < MIN_NODE[1])) {
+		throw new Error(`n8n ${N8N_VERSION} needs Node.js ${MIN_NODE.join('.')} or newer; this is ${process.versions.node}.`);
+	}
 }
 
 export function n8nBinary(root = n8nCacheRoot()) {
@@ -24,6 +35,7 @@ function folderSizeMb(dir) {
 }
 
 export function ensureN8n({ log = (line) => process.stderr.write(`${line}\n`) } = {}) {
+	assertNodeVersion();
 	const root = n8nCacheRoot();
 	if (existsSync(join(root, '.complete')) && existsSync(n8nBinary(root))) {
 		return root;

@@ -43,7 +43,17 @@ async function main(): Promise<number> {
 			.filter((name) => name.endsWith('.e2e.ts'))
 			.sort()
 			.map((name) => join(testDir, name));
-		const args = ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...process.argv.slice(2), ...files];
+		// A hung n8n must fail its case, not hang CI: no case takes anywhere near 5 minutes.
+		const args = [
+			'--import',
+			'tsx',
+			'--test',
+			'--test-concurrency=1',
+			'--test-timeout=300000',
+			'--test-reporter=spec',
+			...process.argv.slice(2),
+			...files,
+		];
 		child = spawn(process.execPath, args, {
 			cwd: REPO_ROOT,
 			stdio: 'inherit',
