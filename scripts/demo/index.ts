@@ -64,15 +64,18 @@ class Resources {
 	editor?: RunningEditor;
 	workDir = mkdtempSync(join(tmpdir(), 'n8n-nodes-hindsite-demo-'));
 
-	private stopped = false;
+	interrupted = false;
+	private stopping?: Promise<void>;
 
+	/** Stops everything once; every caller (a second Ctrl-C included) waits for the same, complete stop. */
 	async stop(): Promise<void> {
-		if (this.stopped) return;
-		this.stopped = true;
-		await this.editor?.stop().catch(() => undefined);
-		await this.n8n?.dispose().catch(() => undefined);
-		await this.sandbox?.stop().catch(() => undefined);
-		rmSync(this.workDir, { recursive: true, force: true });
+		this.stopping ??= (async () => {
+			await this.editor?.stop().catch(() => undefined);
+			await this.n8n?.dispose().catch(() => undefined);
+			await this.sandbox?.stop().catch(() => undefined);
+			rmSync(this.workDir, { recursive: true, force: true });
+		})();
+		await this.stopping;
 	}
 }
 
@@ -112,6 +115,7 @@ async function runDemo(resources: Resources): Promise<number> {
 	const execution = await n8n.execute(workflow.id, { timeoutSeconds: 300 });
 	const runSeconds = Date.now() - mark;
 	const requests = sandbox.requests.slice(firstRequest);
+	if (resources.interrupted) return 130;
 	say();
 	if (!execution.ok) {
 		say(`The workflow failed: ${execution.errorMessage ?? 'no message'}`);
@@ -124,7 +128,7 @@ async function runDemo(resources: Resources): Promise<number> {
 	say();
 	const waited = Math.max(0, ...execution.output('Redeliver and wait').map((item) => Number((item.json.hindsiteWait as { waitedSeconds?: number })?.waitedSeconds ?? 0)));
 	say(
-		`Time: the n8n run took ${seconds(runSeconds)}, of which ${waited.toFixed(1)} s waiting for final states and about 5 s n8n starting up; ` +
+		`Time: the n8n run took ${seconds(runSeconds)}, of which ${waited.toFixed(1)} s waiting for final states (the rest is n8n starting up and shutting down); ` +
 			`${seconds(Date.now() - started)} in all.`,
 	);
 	say(
@@ -218,6 +222,8 @@ async function main(): Promise<number> {
 	const resources = new Resources();
 	const interrupt = () => {
 		if (options.editor && resources.editor) return; // runEditor handles it
+		if (resources.interrupted) return; // npm and the terminal may both pass on one Ctrl-C
+		resources.interrupted = true;
 		say('\nInterrupted: stopping everything this demo started...');
 		void resources.stop().then(() => process.exit(130));
 	};
@@ -227,6 +233,13 @@ async function main(): Promise<number> {
 	say();
 	try {
 		return options.editor ? await runEditor(resources, options.port) : await runDemo(resources);
+	} catch (error) {
+		// Once interrupted, the failures of what was being stopped are not news: finish stopping and exit 130.
+		if (resources.interrupted) {
+			await resources.stop();
+			return 130;
+		}
+		throw error;
 	} finally {
 		await resources.stop();
 	}
