@@ -6,7 +6,12 @@ describe('sandbox instances', () => {
 	afterEach(stopTestSandboxes);
 	afterAll(() => expectRecordedResponsesValid());
 
-	it('starts and stops many instances on ephemeral ports', async () => {
+	const tcpResources = () =>
+		process.getActiveResourcesInfo().filter((name) => name === 'TCPServerWrap' || name === 'TCPSocketWrap').length;
+
+	it('starts and stops many instances on ephemeral ports, leaving no server or socket behind', async () => {
+		const baseline = tcpResources();
+		const stoppedPorts: number[] = [];
 		for (let round = 0; round < 5; round++) {
 			const all = await Promise.all(Array.from({ length: 8 }, () => startSandbox({ timeScale: 1000 })));
 			expect(new Set(all.map((s) => s.port)).size).toBe(8);
@@ -18,6 +23,12 @@ describe('sandbox instances', () => {
 			);
 			await Promise.all(all.map((s) => s.stop()));
 			await Promise.all(all.map((s) => s.stop())); // idempotent
+			stoppedPorts.push(...all.map((s) => s.port));
+		}
+		await sleep(50); // let the client sides of the closed connections be collected
+		expect(tcpResources()).toBe(baseline);
+		for (const port of stoppedPorts.slice(-8)) {
+			await expect(request(`http://127.0.0.1:${port}`, '/oauth/token')).rejects.toThrow(/ECONNREFUSED/);
 		}
 	});
 
@@ -31,7 +42,14 @@ describe('sandbox instances', () => {
 				res.on('end', resolve);
 			}).on('error', reject);
 		});
+		const socketClosed = new Promise<void>((resolve) => {
+			for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.once('close', () => resolve());
+		});
+		const started = Date.now();
 		await sb.stop();
+		await socketClosed;
+		// Without closing idle connections, stop() would wait for the server's keep-alive timeout (5 s).
+		expect(Date.now() - started).toBeLessThan(2000);
 		agent.destroy();
 	});
 
