@@ -75,7 +75,11 @@ export function packAndInstallLikeN8n(workDir: string, log: Log): { installedPac
 	}>;
 	const { filename, version, files } = packed[0];
 	const tarball = join(workDir, filename);
-	log(`packed ${filename} (${files.length} files)`);
+	// The package ships the compiled node and credential only: never the sandbox, tests, scripts or examples.
+	const SHIPPED = /^(dist\/(nodes|credentials)\/.+|index\.js|package\.json|README\.md|LICENSE)$/;
+	const unexpected = files.map((file) => file.path).filter((path) => !SHIPPED.test(path));
+	if (unexpected.length > 0) throw new Error(`npm pack would publish files it must not: ${unexpected.join(', ')}`);
+	log(`packed ${filename} (${files.length} files, only dist/nodes, dist/credentials and package metadata)`);
 
 	// n8n: `tar -xzf <tarball> -C <nodes>/node_modules/<name> --strip-components=1`, drop dev/peer/optional
 	// dependencies from package.json, then `npm install` with scripts off inside the package folder.
