@@ -179,8 +179,13 @@ export class N8nUserFolder {
 		private readonly paths: N8nPaths,
 		brokerPort: number,
 	) {
+		// n8n settings of the surrounding shell (another database, queue mode, custom folders) must not reach a folder
+		// that is meant to be fresh.
+		const inherited = Object.fromEntries(
+			Object.entries(process.env).filter(([name]) => !/^(N8N_|DB_|QUEUE_|EXECUTIONS_|GENERIC_|WEBHOOK_URL$)/.test(name)),
+		);
 		this.env = {
-			...process.env,
+			...inherited,
 			...quietN8nEnv(),
 			N8N_USER_FOLDER: dir,
 			N8N_RUNNERS_BROKER_PORT: String(brokerPort),
