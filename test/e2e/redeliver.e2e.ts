@@ -32,7 +32,17 @@ test('redeliver three items: one token request, three POSTs, three items out, ea
 		assert.notEqual(item.json.id, ids[index], 'a redelivery has a new id');
 		assert.equal(item.json.webhook_id, original.webhook_id);
 		assert.equal(item.json.event_id, original.event_id);
-		assert.equal(typeof item.json.state, 'string');
+		const answered = c.sandbox.requests.find((entry) => entry.route === 'redeliver' && entry.createdDeliveryIds?.[0] === item.json.id);
+		assert.deepEqual(item.json, answered?.responseBody, `item ${index} is the created delivery exactly as the API returned it`);
+	});
+	// n8n's client-credentials request, as the credential configures it: a form body with the id and secret, no Basic.
+	const tokenRequest = c.sandbox.requests.find((entry) => entry.route === 'token')!;
+	assert.equal(tokenRequest.authPresent, false, 'the token request sends no Authorization header');
+	assert.deepEqual(tokenRequest.body, {
+		grant_type: 'client_credentials',
+		client_id: c.sandbox.clients.admin.clientId,
+		client_secret: '***',
+		scope: '',
 	});
 });
 
