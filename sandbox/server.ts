@@ -176,6 +176,8 @@ export interface Sandbox {
 	/** Issues a token directly, without the token route; lifetime in nominal seconds. */
 	issueToken(clientId: string, expiresInSeconds?: number): string;
 	readonly requests: RequestLogEntry[];
+	/** Errors thrown by the sandbox's own code while handling a request (answered 500); empty when all is well. */
+	readonly internalErrors: string[];
 	counters(): SandboxCounters;
 	clearLog(): void;
 	reset(): void;
@@ -291,6 +293,7 @@ function classify(method: string, path: string): { route: RouteName | null; id?:
 }
 
 class SandboxServer implements Sandbox {
+	readonly internalErrors: string[] = [];
 	private readonly server: http.Server;
 	private readonly sockets = new Set<Socket>();
 	private readonly delays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
@@ -344,7 +347,8 @@ class SandboxServer implements Sandbox {
 		this.loadSeed();
 		this.server = http.createServer((req, res) => {
 			this.handle(req, res).catch((err: unknown) => {
-				// A bug in the sandbox itself: answer 500 rather than hang the client.
+				// A bug in the sandbox itself: answer 500 rather than hang the client, and keep it for the tests to fail on.
+				this.internalErrors.push(`${req.method} ${req.url}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
 				if (!res.headersSent && !res.destroyed) {
 					const body = JSON.stringify(errorBody('internal_server_error', String(err)));
 					res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });

@@ -38,7 +38,12 @@ export async function stopTestSandboxes(): Promise<void> {
  * covers its whole life, including entries since cleared by reset() or clearLog().
  */
 export function validateRecordedResponses(sandbox: Sandbox): ContractReport {
-	return contractValidator().validate(recorded.get(sandbox) ?? sandbox.requests);
+	const report = contractValidator().validate(recorded.get(sandbox) ?? sandbox.requests);
+	// A crash inside the sandbox is answered outside the request log, so it is reported here.
+	for (const problem of sandbox.internalErrors) {
+		report.failures.push({ seq: 0, method: '', path: '', status: 500, fault: null, problem: `the sandbox itself failed: ${problem}` });
+	}
+	return report;
 }
 
 /**
