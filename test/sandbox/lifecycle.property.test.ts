@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 
 import {
-	ALLOWED_TRANSITIONS,
+	ALLOWED_TRANSITIONS as SANDBOX_TRANSITIONS,
 	lifecycleAt,
 	lifecycleTransitions,
 	settleTime,
@@ -10,6 +10,20 @@ import {
 	type Scenario,
 } from '../../sandbox';
 import { expectRecordedResponsesValid, startTestSandbox, stopTestSandboxes } from '../helpers/sandbox';
+
+// The seed page's lifecycle, written out here rather than taken from the sandbox, so that the sandbox is checked
+// against the documentation: pending → in_progress → retrying → in_progress → … → completed | errored.
+const ALLOWED_TRANSITIONS: Readonly<Record<DeliveryState, readonly DeliveryState[]>> = {
+	pending: ['in_progress'],
+	in_progress: ['retrying', 'completed', 'errored'],
+	retrying: ['in_progress'],
+	completed: [],
+	errored: [],
+};
+
+test('the sandbox allows exactly the transitions of the documented lifecycle', () => {
+	expect(SANDBOX_TRANSITIONS).toEqual(ALLOWED_TRANSITIONS);
+});
 import { bearer, request } from './http';
 
 const failureArb = fc.record({
