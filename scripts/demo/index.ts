@@ -137,7 +137,7 @@ async function runDemo(resources: Resources): Promise<number> {
 	);
 	say(`The sandbox runs HINDSITE's clock ${TIME_SCALE}x fast, so retries that take half a minute took a few seconds.`);
 	say();
-	say('Next: `npm run demo -- --editor` opens this workflow in the n8n editor, with the same sandbox behind it.');
+	say('Next: `npm run demo -- --editor` opens this workflow in the n8n editor, with a sandbox like this one behind it.');
 	return 0;
 }
 
