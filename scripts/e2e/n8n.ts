@@ -173,6 +173,8 @@ export class N8nUserFolder {
 	readonly env: NodeJS.ProcessEnv;
 
 	private readonly children = new Set<ChildProcess>();
+	/** Every process group started here, kept after its leader exits: a task runner may outlive n8n. */
+	private readonly groups = new Set<ChildProcess>();
 
 	private constructor(
 		readonly dir: string,
@@ -218,6 +220,7 @@ export class N8nUserFolder {
 			}),
 		);
 		this.children.add(child);
+		this.groups.add(child);
 		let stdout = '';
 		let stderr = '';
 		child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -274,6 +277,7 @@ export class N8nUserFolder {
 			}),
 		);
 		this.children.add(child);
+		this.groups.add(child);
 		const editor = new RunningEditor(child, `http://${host}:${port}`, () => this.children.delete(child));
 		await editor.waitUntilReady();
 		return editor;
@@ -281,8 +285,9 @@ export class N8nUserFolder {
 
 	/** Stops whatever this folder started and deletes the folder. */
 	async dispose({ keep = false } = {}): Promise<void> {
-		for (const child of this.children) killGroup(child, 'SIGKILL');
+		for (const child of this.groups) killGroup(child, 'SIGKILL');
 		this.children.clear();
+		this.groups.clear();
 		if (!keep) rmSync(this.dir, { recursive: true, force: true });
 	}
 }
