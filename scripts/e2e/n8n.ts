@@ -86,7 +86,21 @@ export interface N8nPaths {
 }
 
 /** A port nobody listens on right now, for n8n's task broker or its editor. */
+// Ports this process has handed out: never handed out twice, so an n8n's task broker and an editor cannot collide.
+const portsHandedOut = new Set<number>();
+
 export async function freePort(): Promise<number> {
+	for (let attempt = 0; attempt < 20; attempt++) {
+		const port = await ephemeralPort();
+		if (!portsHandedOut.has(port)) {
+			portsHandedOut.add(port);
+			return port;
+		}
+	}
+	throw new Error('no free port found');
+}
+
+async function ephemeralPort(): Promise<number> {
 	return await new Promise((resolve, reject) => {
 		const server = createServer();
 		server.unref();
@@ -179,7 +193,6 @@ export class N8nUserFolder {
 	private constructor(
 		readonly dir: string,
 		private readonly paths: N8nPaths,
-		brokerPort: number,
 	) {
 		// n8n settings of the surrounding shell (another database, queue mode, custom folders) must not reach a folder
 		// that is meant to be fresh.
@@ -190,7 +203,6 @@ export class N8nUserFolder {
 			...inherited,
 			...quietN8nEnv(),
 			N8N_USER_FOLDER: dir,
-			N8N_RUNNERS_BROKER_PORT: String(brokerPort),
 		};
 		// The parent may run under tsx or a test runner; n8n must start as a plain node process.
 		delete this.env.NODE_OPTIONS;
@@ -205,16 +217,19 @@ export class N8nUserFolder {
 			cpSync(paths.templateDotN8n, join(dir, '.n8n'), { recursive: true });
 		}
 		installPackageInto(dir, paths.installedPackageDir, packageVersion);
-		return new N8nUserFolder(dir, paths, await freePort());
+		return new N8nUserFolder(dir, paths);
 	}
 
 	/** Runs one n8n CLI command to completion. */
 	async run(args: string[], { timeoutSeconds = 120 } = {}): Promise<CommandResult> {
 		const started = Date.now();
+		// Each command opens n8n's task broker: a port picked just before the start leaves little time for another
+		// listener to take it.
+		const env = { ...this.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()) };
 		const child = track(
 			spawn(process.execPath, [join(this.paths.n8nRoot, 'node_modules', 'n8n', 'bin', 'n8n'), ...args], {
 				cwd: this.dir,
-				env: this.env,
+				env,
 				stdio: ['ignore', 'pipe', 'pipe'],
 				detached: true,
 			}),
@@ -267,7 +282,14 @@ export class N8nUserFolder {
 
 	/** Starts n8n's editor and resolves once its REST API answers. */
 	async startEditor(port: number, host = '127.0.0.1'): Promise<RunningEditor> {
-		const env = { ...this.env, N8N_PORT: String(port), N8N_LISTEN_ADDRESS: host, N8N_HOST: host, N8N_PROTOCOL: 'http' };
+		const env = {
+			...this.env,
+			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+			N8N_PORT: String(port),
+			N8N_LISTEN_ADDRESS: host,
+			N8N_HOST: host,
+			N8N_PROTOCOL: 'http',
+		};
 		const child = track(
 			spawn(process.execPath, [join(this.paths.n8nRoot, 'node_modules', 'n8n', 'bin', 'n8n'), 'start'], {
 				cwd: this.dir,
