@@ -221,11 +221,11 @@ export class N8nUserFolder {
 	}
 
 	/** Runs one n8n CLI command to completion. */
-	async run(args: string[], { timeoutSeconds = 120 } = {}): Promise<CommandResult> {
-		const started = Date.now();
-		// Each command opens n8n's task broker: a port picked just before the start leaves little time for another
-		// listener to take it.
-		const env = { ...this.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()) };
+	/** Starts n8n with `args` in its own process group, remembered so that dispose() can stop it. */
+	private async spawnN8n(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
+		// Each n8n opens a task broker: a port picked just before the start leaves little time for another listener
+		// to take it.
+		const env = { ...this.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...extraEnv };
 		const child = track(
 			spawn(process.execPath, [join(this.paths.n8nRoot, 'node_modules', 'n8n', 'bin', 'n8n'), ...args], {
 				cwd: this.dir,
@@ -236,6 +236,12 @@ export class N8nUserFolder {
 		);
 		this.children.add(child);
 		this.groups.add(child);
+		return child;
+	}
+
+	async run(args: string[], { timeoutSeconds = 120 } = {}): Promise<CommandResult> {
+		const started = Date.now();
+		const child = await this.spawnN8n(args);
 		let stdout = '';
 		let stderr = '';
 		child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -282,24 +288,12 @@ export class N8nUserFolder {
 
 	/** Starts n8n's editor and resolves once its REST API answers. */
 	async startEditor(port: number, host = '127.0.0.1'): Promise<RunningEditor> {
-		const env = {
-			...this.env,
-			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+		const child = await this.spawnN8n(['start'], {
 			N8N_PORT: String(port),
 			N8N_LISTEN_ADDRESS: host,
 			N8N_HOST: host,
 			N8N_PROTOCOL: 'http',
-		};
-		const child = track(
-			spawn(process.execPath, [join(this.paths.n8nRoot, 'node_modules', 'n8n', 'bin', 'n8n'), 'start'], {
-				cwd: this.dir,
-				env,
-				stdio: ['ignore', 'pipe', 'pipe'],
-				detached: true,
-			}),
-		);
-		this.children.add(child);
-		this.groups.add(child);
+		});
 		const editor = new RunningEditor(child, `http://${host}:${port}`, () => this.children.delete(child));
 		await editor.waitUntilReady();
 		return editor;
