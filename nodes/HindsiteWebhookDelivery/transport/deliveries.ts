@@ -13,7 +13,6 @@ export const DEFAULT_MAX_PAGES = 200;
 
 export interface ListQuery {
 	webhookId?: string;
-	state?: string;
 	since?: string;
 	page: number;
 }
@@ -54,7 +53,6 @@ export async function listDeliveriesPage(
 ): Promise<Array<Partial<WebhookDelivery>>> {
 	const qs: Record<string, string | number> = { page: query.page };
 	if (query.webhookId !== undefined) qs.webhook_id = query.webhookId;
-	if (query.state !== undefined) qs.state = query.state;
 	if (query.since !== undefined) qs.since = query.since;
 	const { body, statusCode } = await client.request<DeliveryListPage>({
 		method: 'GET',

@@ -3,7 +3,15 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, INode } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleepWithAbort } from 'n8n-workflow';
 
-import { DEFAULT_RETRY_POLICY, decideRetry, parseRetryAfterMs, type FailureFacts, type RetryPolicy } from '../helpers/retryPolicy';
+import {
+	DEFAULT_RETRY_POLICY,
+	decideRetry,
+	isSafeMethod,
+	parseRetryAfterMs,
+	type FailureFacts,
+	type RetryDecision,
+	type RetryPolicy,
+} from '../helpers/retryPolicy';
 
 export const CREDENTIAL_TYPE = 'hindsiteOAuth2Api';
 const MAX_REASON_LENGTH = 300;
@@ -179,14 +187,7 @@ export async function createHindsiteClient(ctx: IExecuteFunctions, options: Clie
 					};
 				}
 
-				const decision = failure.tokenFailure
-					? ({ retry: false, outcomeUnknown: false } as const)
-					: failure.unreadableSuccess
-						? // A 2xx whose body cannot be read: a GET may be read again; a POST has done its work.
-							request.method === 'GET'
-							? decideRetry({ method: 'GET', networkCode: 'EBADBODY' }, retriesDone, policy)
-							: ({ retry: false, outcomeUnknown: true } as const)
-						: decideRetry(failure, retriesDone, policy);
+				const decision = decideFailureRetry(failure, retriesDone, policy);
 				const pastDeadline = request.deadline !== undefined && decision.retry && Date.now() + decision.delayMs >= request.deadline;
 				if (decision.retry && !pastDeadline) {
 					ctx.logger.debug(`HINDSITE ${request.method} ${request.path}: ${decision.reason}; retrying in ${decision.delayMs} ms`);
@@ -197,6 +198,18 @@ export async function createHindsiteClient(ctx: IExecuteFunctions, options: Clie
 			}
 		},
 	};
+}
+
+function decideFailureRetry(failure: Failure, retriesDone: number, policy: RetryPolicy): RetryDecision {
+	// The token request failed: the request itself was never sent, and sending it again would fail the same way.
+	if (failure.tokenFailure) return { retry: false, outcomeUnknown: false };
+	// A 2xx whose body cannot be read: a GET may be read again; a POST has done its work.
+	if (failure.unreadableSuccess) {
+		return isSafeMethod(failure.method)
+			? decideRetry({ method: failure.method, networkCode: 'EBADBODY' }, retriesDone, policy)
+			: { retry: false, outcomeUnknown: true };
+	}
+	return decideRetry(failure, retriesDone, policy);
 }
 
 function isJsonValue(body: unknown): boolean {
